@@ -1,0 +1,41 @@
+# CrossingWatch: `make run` scans the bundled sample; `make test` runs every test. Both set up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+MODEL_DIR := data/models/default
+MODEL := $(MODEL_DIR)/model.json
+CORPUS := $(sort $(wildcard data/corpus/*.jsonl))
+DATA := $(wildcard data/lexicons/*.tsv data/normalise/*.tsv data/gazetteer/*.tsv)
+SAMPLE := data/samples/posts.jsonl
+
+.PHONY: setup model run test serve bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	bash scripts/system-packages.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+model: $(MODEL)
+
+$(MODEL): $(STAMP) $(CORPUS) $(DATA)
+	$(BIN)/crossingwatch train $(foreach f,$(CORPUS),--data $(f)) --out $(MODEL_DIR)
+
+run: $(MODEL)
+	@mkdir -p out
+	$(BIN)/crossingwatch scan $(SAMPLE) --output out/predictions.jsonl --report out/report.html \
+		--rejects out/rejects.jsonl --db out/crossingwatch.db
+	@echo "predictions: out/predictions.jsonl  report: out/report.html  database: out/crossingwatch.db"
+
+test: $(MODEL)
+	$(BIN)/python -m pytest -q
+
+bench: $(MODEL)
+	$(BIN)/python benchmarks/scan_throughput.py
+
+clean:
+	rm -rf out $(MODEL_DIR) .pytest_cache

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian packages the project needs. Installed only when running as root and something is missing;
+# otherwise prints what to install and carries on (the text pipeline needs none of them).
+set -euo pipefail
+needed=()
+command -v tesseract >/dev/null 2>&1 || needed+=(tesseract-ocr)
+if [ ${#needed[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing Debian packages: ${needed[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${needed[@]}" >/dev/null
+else
+  echo "note: not root, not installing ${needed[*]} (needed later for OCR); install them with apt-get" >&2
+fi

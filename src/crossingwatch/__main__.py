@@ -1,0 +1,3 @@
+from crossingwatch.cli import main
+
+main()

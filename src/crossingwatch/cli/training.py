@@ -1,0 +1,89 @@
+"""`crossingwatch train` and `crossingwatch eval`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crossingwatch.cli.app import ModelOption, app, err, runtime_for
+from crossingwatch.core.errors import InputError
+from crossingwatch.services.evaluating import evaluate
+from crossingwatch.services.training import load_labelled, train_model
+
+
+def _load(paths: list[str]):  # type: ignore[no-untyped-def]
+    examples, rejects = load_labelled(paths)
+    for r in rejects[:20]:
+        err.print(f"[yellow]skipped[/] {r.message()}", highlight=False)
+    if rejects:
+        err.print(f"{len(rejects)} labelled record(s) could not be used", highlight=False)
+    if not examples:
+        raise InputError(f"no usable labelled posts in {', '.join(paths)}")
+    return examples
+
+
+@app.command()
+def train(
+    data: Annotated[list[str], typer.Option("--data", help="Labelled JSON Lines (post + label + tactics).")],
+    out: Annotated[str, typer.Option("--out", help="Folder to write model.json and weights.npz to.")],
+    augment_share: Annotated[float, typer.Option(help="Share of posts that get an evasive augmented copy.")] = 0.6,
+    seed: Annotated[int, typer.Option(help="Random seed (augmentation, calibration split).")] = 13,
+) -> None:
+    """Train the text model from labelled posts (e.g. data/corpus/*.jsonl, or your own data)."""
+    runtime = runtime_for()
+    examples = _load(data)
+    model = train_model(examples, runtime.resources, Path(out), augment_share=augment_share, seed=seed,
+                        extra_info={"data": [Path(p).name for p in data]})
+    info = model.info
+    err.print(f"trained model {model.version} on {info['examples']} posts (+{info['augmented']} augmented) in "
+              f"{len(info['languages'])} languages; saved to {out}", highlight=False)
+
+
+@app.command("eval")
+def eval_(
+    data: Annotated[list[str], typer.Option("--data", help="Labelled JSON Lines to measure on.")],
+    format: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    model_dir: ModelOption = None,
+) -> None:
+    """Measure the detector: P/R/F1 per label, tactic and language, false-positive rates, confusion matrix."""
+    runtime = runtime_for(model_dir=model_dir)
+    metrics = evaluate(runtime.detector("text"), _load(data))
+    if format == "json":
+        print(json.dumps(metrics, ensure_ascii=False, indent=2))
+        return
+    if format != "table":
+        raise typer.BadParameter("use table or json", param_hint="--format")
+    out = Console()
+    t = Table(title=f"Labels (n={metrics['n']}, accuracy {metrics['accuracy']:.3f})")
+    for c in ("label", "precision", "recall", "F1", "support"):
+        t.add_column(c)
+    for name, m in metrics["labels"].items():
+        t.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    out.print(t)
+    t = Table(title=f"Tactics (micro F1 {metrics['tactics_micro']['f1']:.3f})")
+    for c in ("tactic", "precision", "recall", "F1", "support"):
+        t.add_column(c)
+    for name, m in metrics["tactics"].items():
+        t.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    out.print(t)
+    t = Table(title="Languages")
+    for c in ("lang", "n", "advert P", "advert R", "seeking P", "seeking R"):
+        t.add_column(c)
+    for code, m in metrics["languages"].items():
+        t.add_row(code, str(m["n"]), f"{m['advert']['precision']:.2f}", f"{m['advert']['recall']:.2f}",
+                  f"{m['seeking']['precision']:.2f}", f"{m['seeking']['recall']:.2f}")
+    out.print(t)
+    out.print(f"false-positive rate: benign {metrics['benign_false_positive_rate']:.3f}, hard negatives "
+              f"{metrics['hard_negative_false_positive_rate']:.3f} (n={metrics['hard_negatives']})")
+    t = Table(title="Confusion (rows gold, columns predicted)")
+    t.add_column("")
+    for c in metrics["confusion"]:
+        t.add_column(c)
+    for gold, row in metrics["confusion"].items():
+        t.add_row(gold, *(str(v) for v in row.values()))
+    out.print(t)

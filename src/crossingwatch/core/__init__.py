@@ -1,0 +1,40 @@
+"""The pure domain of CrossingWatch (standard library only; see README.md in this folder)."""
+
+from crossingwatch.core.assessment import (
+    LABELS,
+    TACTICS,
+    Assessment,
+    Evidence,
+    Indicators,
+    Price,
+)
+from crossingwatch.core.errors import (
+    ConfigError,
+    CrossingWatchError,
+    InputError,
+    ModelError,
+    NotFound,
+    StoreError,
+)
+from crossingwatch.core.events import Event
+from crossingwatch.core.posts import Author, Media, Post, Reject
+
+__all__ = [
+    "LABELS",
+    "TACTICS",
+    "Assessment",
+    "Author",
+    "ConfigError",
+    "CrossingWatchError",
+    "Event",
+    "Evidence",
+    "Indicators",
+    "InputError",
+    "Media",
+    "ModelError",
+    "NotFound",
+    "Post",
+    "Price",
+    "Reject",
+    "StoreError",
+]

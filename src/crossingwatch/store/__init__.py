@@ -1,0 +1,6 @@
+"""The store: narrow protocols (`protocols.py`) and one SQLAlchemy implementation (SQLite or PostgreSQL)."""
+
+from crossingwatch.store.protocols import AuditLog, PostStore, RejectStore, ScanRunStore
+from crossingwatch.store.sql import SqlStore, database_url, open_store
+
+__all__ = ["AuditLog", "PostStore", "RejectStore", "ScanRunStore", "SqlStore", "database_url", "open_store"]

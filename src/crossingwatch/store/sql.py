@@ -1,0 +1,247 @@
+"""`SqlStore`: every store protocol on SQLAlchemy, for SQLite (default, WAL) and PostgreSQL.
+
+The schema is created and upgraded by Alembic (`migrations/`) when the store opens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from crossingwatch.core import Assessment, Event, Post, Reject
+from crossingwatch.core.errors import StoreError
+from crossingwatch.core.events import utcnow
+from crossingwatch.store import tables as t
+from crossingwatch.store.protocols import ScanRun, StoredAssessment
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def database_url(db: str) -> str:
+    """A path becomes a SQLite URL; anything with `://` is taken as an SQLAlchemy URL."""
+    if "://" in db:
+        if db.startswith("postgresql://"):
+            return "postgresql+psycopg://" + db[len("postgresql://"):]
+        return db
+    return f"sqlite:///{Path(db).expanduser()}"
+
+
+def open_store(db: str, migrate: bool = True) -> SqlStore:
+    url = database_url(db)
+    try:
+        engine = create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = SqlStore(engine)
+        if migrate:
+            store.migrate()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open database {db!r}: {exc.__class__.__name__}: {exc}") from exc
+    return store
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+class SqlStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def migrate(self) -> None:
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {exc.__class__.__name__}: {exc}") from exc
+
+    def _insert(self, table: Any) -> Any:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    # PostStore -----------------------------------------------------------------------------------------
+    def save_assessed(self, pairs: Sequence[tuple[Post, Assessment]], source: str, lines: Sequence[int]) -> None:
+        with self._tx() as conn:
+            self._save(conn, pairs, [(source, n) for n in lines])
+
+    def _save(self, conn: Connection, pairs: Sequence[tuple[Post, Assessment]],
+              source_lines: Sequence[tuple[str, int]]) -> None:
+        if not pairs:
+            return
+        now = utcnow()
+        latest: dict[tuple[str, str], int] = {}
+        for i, (post, _) in enumerate(pairs):
+            latest[post.key] = i  # a post twice in one batch: its last version wins
+        post_rows, assessment_rows = [], []
+        for i in sorted(latest.values()):
+            post, assessment = pairs[i]
+            source, line = source_lines[i]
+            post_rows.append({
+                "platform": post.platform, "post_id": post.id, "url": post.url, "created_at": post.created_at,
+                "author_id": post.author.id, "author_handle": post.author.handle, "author_name": post.author.name,
+                "text": post.text, "lang_hint": post.lang_hint, "media": [m.to_dict() for m in post.media],
+                "extra": post.extra, "source": source, "source_line": line, "first_seen": now, "last_seen": now,
+            })
+            assessment_rows.append({
+                "platform": post.platform, "post_id": post.id, "detector": assessment.detector,
+                "label": assessment.label, "score": assessment.score, "lang": assessment.lang,
+                "tactics": list(assessment.tactics), "prediction": assessment.to_prediction(), "assessed_at": now,
+            })
+        ins = self._insert(t.posts)
+        conn.execute(ins.on_conflict_do_update(
+            index_elements=["platform", "post_id"],
+            set_={c: ins.excluded[c] for c in ("url", "created_at", "author_id", "author_handle", "author_name",
+                                               "text", "lang_hint", "media", "extra", "source", "source_line",
+                                               "last_seen")},
+        ), post_rows)
+        ins = self._insert(t.assessments)
+        conn.execute(ins.on_conflict_do_update(
+            index_elements=["platform", "post_id"],
+            set_={c: ins.excluded[c] for c in ("detector", "label", "score", "lang", "tactics", "prediction",
+                                               "assessed_at")},
+        ), assessment_rows)
+
+    def find_predictions(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        unique = list(dict.fromkeys(keys))
+        with self._tx() as conn:
+            for i in range(0, len(unique), 400):
+                chunk = unique[i:i + 400]
+                rows = conn.execute(select(t.assessments.c.platform, t.assessments.c.post_id,
+                                           t.assessments.c.prediction)
+                                    .where(tuple_(t.assessments.c.platform, t.assessments.c.post_id).in_(chunk)))
+                for platform, post_id, prediction in rows:
+                    out[(platform, post_id)] = prediction
+        return out
+
+    def list_flagged(self, limit: int = 100, offset: int = 0) -> list[StoredAssessment]:
+        a, p = t.assessments, t.posts
+        query = (select(a.c.platform, a.c.post_id, a.c.label, a.c.score, a.c.lang, a.c.prediction, p.c.text,
+                        p.c.url, a.c.assessed_at)
+                 .join(p, (p.c.platform == a.c.platform) & (p.c.post_id == a.c.post_id))
+                 .where(a.c.label != "benign")
+                 .order_by(a.c.score.desc(), a.c.platform, a.c.post_id).limit(limit).offset(offset))
+        with self._tx() as conn:
+            return [StoredAssessment(*row) for row in conn.execute(query)]
+
+    def count_posts(self) -> int:
+        with self._tx() as conn:
+            return int(conn.execute(select(func.count()).select_from(t.posts)).scalar_one())
+
+    # RejectStore ---------------------------------------------------------------------------------------
+    def add_rejects(self, rejects: Iterable[Reject], run_id: int | None) -> None:
+        with self._tx() as conn:
+            self._add_rejects(conn, list(rejects), run_id)
+
+    def _add_rejects(self, conn: Connection, rejects: Sequence[Reject], run_id: int | None) -> None:
+        if rejects:
+            now = utcnow()
+            conn.execute(t.rejects.insert(), [{
+                "run_id": run_id, "source": r.source, "line": r.line, "field": r.field, "reason": r.reason,
+                "record_id": r.record_id, "action": r.action, "raw": r.raw, "at": now} for r in rejects])
+
+    def list_rejects(self, run_id: int | None = None) -> list[Reject]:
+        query = select(t.rejects).order_by(t.rejects.c.id)
+        if run_id is not None:
+            query = query.where(t.rejects.c.run_id == run_id)
+        with self._tx() as conn:
+            return [Reject(r.source, r.line, r.field, r.reason, r.raw, r.record_id, r.action)
+                    for r in conn.execute(query)]
+
+    # ScanRunStore --------------------------------------------------------------------------------------
+    def find_resumable(self, fingerprint: str, detector: str) -> ScanRun | None:
+        query = (select(t.scan_runs).where(t.scan_runs.c.fingerprint == fingerprint,
+                                           t.scan_runs.c.detector == detector,
+                                           t.scan_runs.c.status == "running")
+                 .order_by(t.scan_runs.c.id.desc()).limit(1))
+        with self._tx() as conn:
+            row = conn.execute(query).first()
+        return None if row is None else ScanRun(row.id, row.fingerprint, row.detector, row.status, row.position,
+                                                dict(row.counts))
+
+    def start_run(self, fingerprint: str, detector: str, inputs: Sequence[str]) -> ScanRun:
+        now = utcnow()
+        with self._tx() as conn:
+            run_id = conn.execute(t.scan_runs.insert().values(
+                fingerprint=fingerprint, detector=detector, inputs=list(inputs), status="running", position=0,
+                counts={}, started_at=now, updated_at=now)).inserted_primary_key[0]
+        return ScanRun(int(run_id), fingerprint, detector, "running", 0, {})
+
+    def checkpoint(self, run_id: int, position: int, counts: dict[str, int]) -> None:
+        with self._tx() as conn:
+            self._checkpoint(conn, run_id, position, counts, "running")
+
+    def _checkpoint(self, conn: Connection, run_id: int, position: int, counts: dict[str, int], status: str) -> None:
+        conn.execute(t.scan_runs.update().where(t.scan_runs.c.id == run_id).values(
+            position=position, counts=dict(counts), status=status, updated_at=utcnow()))
+
+    def finish_run(self, run_id: int, counts: dict[str, int]) -> None:
+        with self._tx() as conn:
+            conn.execute(t.scan_runs.update().where(t.scan_runs.c.id == run_id).values(
+                status="done", counts=dict(counts), updated_at=utcnow()))
+
+    def commit_batch(self, run_id: int, pairs: Sequence[tuple[Post, Assessment]],
+                     source_lines: Sequence[tuple[str, int]], rejects: Sequence[Reject], position: int,
+                     counts: dict[str, int]) -> None:
+        """Posts, assessments, rejects and the run's position in one transaction: a kill loses nothing stored."""
+        with self._tx() as conn:
+            self._save(conn, pairs, source_lines)
+            self._add_rejects(conn, rejects, run_id)
+            self._checkpoint(conn, run_id, position, counts, "running")
+
+    # AuditLog ------------------------------------------------------------------------------------------
+    def append(self, ev: Event) -> None:
+        with self._tx() as conn:
+            prev = conn.execute(select(t.audit_events.c.hash).order_by(t.audit_events.c.id.desc()).limit(1)).scalar()
+            prev = prev or "0" * 64
+            digest = _event_hash(prev, ev.at, ev.actor, ev.action, ev.subject, ev.details)
+            conn.execute(t.audit_events.insert().values(at=ev.at, actor=ev.actor, action=ev.action,
+                                                        subject=ev.subject, details=ev.details, prev_hash=prev,
+                                                        hash=digest))
+
+    def list_events(self) -> list[Event]:
+        with self._tx() as conn:
+            rows = conn.execute(select(t.audit_events).order_by(t.audit_events.c.id)).all()
+        return [Event(r.action, r.actor, r.subject, dict(r.details), r.at) for r in rows]
+
+    def verify(self) -> bool:
+        """Whether the audit log's hash chain is intact (no event edited, removed or reordered)."""
+        prev = "0" * 64
+        with self._tx() as conn:
+            for r in conn.execute(select(t.audit_events).order_by(t.audit_events.c.id)):
+                if r.prev_hash != prev or r.hash != _event_hash(prev, r.at, r.actor, r.action, r.subject, r.details):
+                    return False
+                prev = r.hash
+        return True
+
+
+def _event_hash(prev: str, at: str, actor: str, action: str, subject: str, details: Any) -> str:
+    body = json.dumps([prev, at, actor, action, subject, details], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()

@@ -1,0 +1,73 @@
+"""Public conformance kit: checks any Detector (ours or a plugin's) and any store keeps the contracts.
+
+    from crossingwatch.testing import check_detector
+    check_detector(MyDetector())
+
+Each check raises AssertionError with a message naming what broke.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from crossingwatch.core import LABELS, TACTICS, Assessment, Author, Post, Reject
+from crossingwatch.core.detectors import Detector
+
+TRICKY_TEXTS: tuple[str, ...] = (
+    "",
+    "🚤🇬🇧👶💯📞",
+    "Boat to UK Thursday from Dunkirk, 1200£, kids free, WhatsApp +44 7700 900123",
+    "Ferry Dover–Calais, families save 20%. Book at the port.",
+    "قارب الى ايطاليا من زوارة ١٥٠٠ يورو الأطفال مجاناً",
+    "w h a t s a p p + 4 4 7 7 0 0 9 0 0 1 2 3 \u200b\u202e b0at",
+    "\x00\x07 control \ud800 lone surrogate",
+    "x" * 20000,
+)
+
+
+def check_assessment(post: Post, a: Assessment) -> None:
+    assert isinstance(a, Assessment), f"{post.id}: expected an Assessment, got {type(a).__name__}"
+    assert a.post_id == post.id, f"{post.id}: assessment is for {a.post_id!r}"
+    assert a.label in LABELS, f"{post.id}: unknown label {a.label!r}"
+    assert set(a.scores) == set(LABELS), f"{post.id}: scores must have exactly {LABELS}"
+    for k, v in a.scores.items():
+        assert 0.0 <= v <= 1.0 and not math.isnan(v), f"{post.id}: score {k}={v} outside [0, 1]"
+    assert abs(sum(a.scores.values()) - 1.0) < 1e-3, f"{post.id}: scores sum to {sum(a.scores.values())}"
+    assert set(a.tactics) <= set(TACTICS), f"{post.id}: unknown tactics {set(a.tactics) - set(TACTICS)}"
+    if a.label == "benign":
+        assert not a.tactics, f"{post.id}: a benign post has no tactics, got {a.tactics}"
+    for e in a.evidence:
+        assert e.tactic in a.tactics, f"{post.id}: evidence for {e.tactic} which is not among the tactics"
+        if e.source == "text":
+            assert 0 <= e.start < e.end <= len(post.text), f"{post.id}: span {e.start}:{e.end} out of range"
+            assert post.text[e.start:e.end] == e.text, f"{post.id}: text[{e.start}:{e.end}] != {e.text!r}"
+    for t in a.tactics:
+        assert any(e.tactic == t for e in a.evidence), f"{post.id}: tactic {t} has no evidence"
+    pred = a.to_prediction()
+    assert set(pred) == {"id", "label", "scores", "tactics", "lang", "evidence", "indicators", "matches"}
+    assert set(pred["indicators"]) == {"phones", "handles", "links", "prices", "places"}
+
+
+def check_detector(detector: Detector, posts: Sequence[Post] | None = None) -> None:
+    """A detector has a name and version, answers one assessment per post in order, and keeps the contracts."""
+    assert isinstance(getattr(type(detector), "name", None), str) and type(detector).name, "Detector.name missing"
+    assert isinstance(detector.version, str) and detector.version, "Detector.version must be a non-empty string"
+    if posts is None:
+        posts = [Post(id=f"t{i}", text=t, platform="test", author=Author(handle="@x"))
+                 for i, t in enumerate(TRICKY_TEXTS)]
+    assert detector.assess([]) == [], "assess([]) must return []"
+    result = detector.assess(list(posts))
+    assert len(result) == len(posts), f"{len(posts)} posts in, {len(result)} assessments out"
+    for post, a in zip(posts, result, strict=True):
+        check_assessment(post, a)
+    again = detector.assess(list(posts))
+    assert [a.to_prediction() for a in again] == [a.to_prediction() for a in result], "assess is not deterministic"
+
+
+def check_reject(r: Reject) -> None:
+    assert r.source and r.field and r.reason, f"a reject must name source, field and reason: {r}"
+    assert r.action in ("rejected", "kept"), f"unknown reject action {r.action!r}"
+
+
+__all__ = ["TRICKY_TEXTS", "check_assessment", "check_detector", "check_reject"]

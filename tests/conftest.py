@@ -1,0 +1,66 @@
+"""Shared fixtures: a trained model (the one `make` builds, else one trained here), per-test SQLite stores."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crossingwatch.runtime import Runtime, build_runtime
+from crossingwatch.settings import REPO_DIR, load_settings
+
+DATA = REPO_DIR / "data"
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    default = DATA / "models" / "default"
+    if (default / "model.json").is_file():
+        return default
+    from crossingwatch.resources import load_resources
+    from crossingwatch.services.training import load_labelled, train_model
+
+    out = tmp_path_factory.mktemp("model")
+    examples, _ = load_labelled(sorted((DATA / "corpus").glob("*.jsonl")))
+    train_model(examples, load_resources(DATA), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def session_runtime(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Runtime:
+    db = tmp_path_factory.mktemp("db") / "session.db"
+    return build_runtime(load_settings(environ={}).replace(model_dir=str(model_dir), db=str(db)))
+
+
+@pytest.fixture(scope="session")
+def detector(session_runtime: Runtime):  # type: ignore[no-untyped-def]
+    return session_runtime.detector("text")
+
+
+@pytest.fixture
+def runtime(model_dir: Path, tmp_path: Path) -> Runtime:
+    rt = build_runtime(load_settings(environ={}).replace(model_dir=str(model_dir), db=str(tmp_path / "cw.db")))
+    yield rt
+    rt.close()
+
+
+def write_jsonl(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    return path
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def run_cli(*args: str, model_dir: Path, input: bytes | None = None, env: dict[str, str] | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess[bytes]:
+    """The real command line, in a subprocess, as a user runs it."""
+    full_env = {**os.environ, "CROSSINGWATCH_MODEL_DIR": str(model_dir), "COLUMNS": "160", **(env or {})}
+    full_env.pop("CROSSINGWATCH_DB", None) if env is None or "CROSSINGWATCH_DB" not in env else None
+    return subprocess.run([sys.executable, "-m", "crossingwatch", *args], input=input, capture_output=True,
+                          env=full_env, timeout=timeout)
