@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from conftest import read_jsonl, run_cli, write_jsonl
 
 SPEC_KEYS = {"id", "label", "scores", "tactics", "lang", "evidence", "indicators", "matches"}
@@ -130,22 +131,22 @@ def big_input(path: Path, n: int) -> Path:
 
 
 def test_killed_scan_resumes_without_duplicates(tmp_path: Path, model_dir: Path) -> None:
-    src = big_input(tmp_path / "big.jsonl", 6000)
+    src = big_input(tmp_path / "big.jsonl", 10000)
     db = tmp_path / "cw.db"
     env = {**os.environ, "CROSSINGWATCH_MODEL_DIR": str(model_dir)}
     cmd = [sys.executable, "-m", "crossingwatch", "scan", str(src), "-o", str(tmp_path / "p.jsonl"), "--db", str(db),
-           "--batch-size", "100", "-q"]
+           "--batch-size", "50", "-q"]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     stored = 0
     deadline = time.time() + 120
     while time.time() < deadline and proc.poll() is None:
-        time.sleep(0.2)
+        time.sleep(0.05)
         try:
             with sqlite3.connect(db) as conn:
                 stored = conn.execute("select count(*) from posts").fetchone()[0]
         except sqlite3.OperationalError:
             continue
-        if stored >= 300:
+        if stored >= 200:
             break
     assert proc.poll() is None, "the scan finished before it could be killed; make the input bigger"
     proc.send_signal(signal.SIGKILL)
@@ -153,16 +154,16 @@ def test_killed_scan_resumes_without_duplicates(tmp_path: Path, model_dir: Path)
     with sqlite3.connect(db) as conn:
         before = conn.execute("select count(*) from posts").fetchone()[0]
         position = conn.execute("select position from scan_runs").fetchone()[0]
-    assert 0 < before < 6000 and position > 0
+    assert 0 < before < 10000 and position > 0
     r = run_cli("scan", str(src), "-o", str(tmp_path / "p.jsonl"), "--db", str(db), "--batch-size", "500",
                 model_dir=model_dir)
     assert r.returncode == 0, r.stderr.decode()
     assert "resumed after" in r.stderr.decode()
     preds = read_jsonl(tmp_path / "p.jsonl")
-    assert [p["id"] for p in preds] == [f"p{i}" for i in range(6000)]
+    assert [p["id"] for p in preds] == [f"p{i}" for i in range(10000)]
     with sqlite3.connect(db) as conn:
-        assert conn.execute("select count(*) from posts").fetchone()[0] == 6000
-        assert conn.execute("select count(*) from assessments").fetchone()[0] == 6000
+        assert conn.execute("select count(*) from posts").fetchone()[0] == 10000
+        assert conn.execute("select count(*) from assessments").fetchone()[0] == 10000
         assert conn.execute("select status from scan_runs").fetchall() == [("done",)]
 
 
@@ -180,3 +181,31 @@ def test_missing_model_is_a_clear_error(tmp_path: Path) -> None:
     src = write_jsonl(tmp_path / "in.jsonl", POSTS[:1])
     r = run_cli("scan", str(src), "-o", "-", "--db", str(tmp_path / "db"), model_dir=tmp_path / "nomodel")
     assert r.returncode == 1 and b"no model in" in r.stderr and b"crossingwatch train" in r.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("CROSSINGWATCH_TEST_POSTGRES_URL"), reason="no PostgreSQL")
+def test_scan_into_postgresql(tmp_path: Path, model_dir: Path) -> None:
+    import uuid
+
+    from sqlalchemy import text
+
+    from crossingwatch.store import open_store
+
+    pg = os.environ["CROSSINGWATCH_TEST_POSTGRES_URL"]
+    schema = f"scan_{uuid.uuid4().hex[:8]}"
+    admin = open_store(pg, migrate=False)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"create schema {schema}"))
+    url = f"{pg}?options=-csearch_path%3D{schema}"
+    src = write_jsonl(tmp_path / "in.jsonl", POSTS)
+    try:
+        for _ in range(2):
+            r = run_cli("scan", str(src), "-o", str(tmp_path / "p.jsonl"), "--db", url, "-q", model_dir=model_dir)
+            assert r.returncode == 0, r.stderr.decode()
+        with admin.engine.begin() as conn:
+            assert conn.execute(text(f"select count(*) from {schema}.posts")).scalar() == 5
+            assert conn.execute(text(f"select count(*) from {schema}.scan_runs")).scalar() == 2
+    finally:
+        with admin.engine.begin() as conn:
+            conn.execute(text(f"drop schema {schema} cascade"))
+        admin.close()

@@ -1,0 +1,108 @@
+"""One contract suite for every store backend: SQLite always, PostgreSQL when CROSSINGWATCH_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from crossingwatch.core import Assessment, Author, Event, Post, Reject
+from crossingwatch.store import open_store
+from crossingwatch.store.sql import SqlStore, database_url
+
+PG = os.environ.get("CROSSINGWATCH_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG, reason="no PG"))])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> SqlStore:
+    if request.param == "sqlite":
+        s = open_store(str(tmp_path / "store.db"))
+        yield s
+        s.close()
+        return
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    admin = open_store(PG, migrate=False)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"create schema {schema}"))
+    url = PG + ("&" if "?" in PG else "?") + f"options=-csearch_path%3D{schema}"
+    s = open_store(url)
+    yield s
+    s.close()
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"drop schema {schema} cascade"))
+    admin.close()
+
+
+def pair(pid: str, label: str = "advert", text_: str = "boat tonight", platform: str = "facebook"):  # type: ignore[no-untyped-def]
+    post = Post(id=pid, text=text_, platform=platform, author=Author(handle="@a"), extra={"k": [1, 2]})
+    scores = {"advert": 0.8, "seeking": 0.1, "benign": 0.1} if label != "benign" else \
+        {"advert": 0.1, "seeking": 0.0, "benign": 0.9}
+    return post, Assessment(pid, label, scores, ("price",) if label != "benign" else (), "en", detector="t")
+
+
+def test_upsert_by_platform_and_id(store: SqlStore) -> None:
+    run = store.start_run("fp", "det", ["in.jsonl"])
+    store.commit_batch(run.id, [pair("1"), pair("2", "benign")], [("in", 1), ("in", 2)], [], 2, {})
+    store.commit_batch(run.id, [pair("1", "benign", "changed"), pair("1", platform="x")], [("in", 1), ("in", 3)],
+                       [], 3, {})
+    assert store.count_posts() == 3  # ("facebook","1"), ("facebook","2"), ("x","1")
+    preds = store.find_predictions([("facebook", "1"), ("x", "1"), ("nope", "0")])
+    assert preds[("facebook", "1")]["label"] == "benign"
+    assert preds[("x", "1")]["label"] == "advert" and ("nope", "0") not in preds
+
+
+def test_same_post_twice_in_a_batch(store: SqlStore) -> None:
+    run = store.start_run("fp", "det", [])
+    store.commit_batch(run.id, [pair("1"), pair("1", "benign")], [("in", 1), ("in", 2)], [], 2, {})
+    assert store.count_posts() == 1
+    assert store.find_predictions([("facebook", "1")])[("facebook", "1")]["label"] == "benign"
+
+
+def test_list_flagged_ranked(store: SqlStore) -> None:
+    run = store.start_run("fp", "det", [])
+    store.commit_batch(run.id, [pair("1"), pair("2", "benign")], [("in", 1), ("in", 2)], [], 2, {})
+    flagged = store.list_flagged()
+    assert [f.post_id for f in flagged] == ["1"] and flagged[0].text == "boat tonight"
+
+
+def test_runs_resume_and_finish(store: SqlStore) -> None:
+    run = store.start_run("fp", "det", ["a"])
+    store.checkpoint(run.id, 500, {"read": 500})
+    found = store.find_resumable("fp", "det")
+    assert found is not None and found.position == 500 and found.id == run.id
+    assert store.find_resumable("fp", "other-detector") is None
+    store.finish_run(run.id, {"read": 900})
+    assert store.find_resumable("fp", "det") is None
+
+
+def test_rejects_are_kept_whole(store: SqlStore) -> None:
+    raw = "x" * 100_000
+    store.add_rejects([Reject("in.jsonl", 7, "id", "missing", raw, None)], None)
+    [r] = store.list_rejects()
+    assert (r.line, r.field, r.raw) == (7, "id", raw)
+
+
+def test_audit_log_is_hash_chained(store: SqlStore) -> None:
+    for i in range(3):
+        store.append(Event("scan.completed", "cli", f"scan_run:{i}", {"n": i}))
+    assert store.verify()
+    assert [e.subject for e in store.list_events()] == ["scan_run:0", "scan_run:1", "scan_run:2"]
+    with store.engine.begin() as conn:
+        conn.execute(text("update audit_events set details = '{\"n\": 99}' where subject = 'scan_run:1'"))
+    assert not store.verify()
+
+
+def test_database_url() -> None:
+    assert database_url("out/x.db") == "sqlite:///out/x.db"
+    assert database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_url("sqlite:///y.db") == "sqlite:///y.db"
+
+
+def test_unreachable_database_is_a_clear_error() -> None:
+    from crossingwatch.core.errors import StoreError
+
+    with pytest.raises(StoreError, match="cannot open database"):
+        open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
