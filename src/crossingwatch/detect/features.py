@@ -32,7 +32,7 @@ class Featuriser:
     def __init__(self, config: FeatureConfig | None = None) -> None:
         self.config = c = config or FeatureConfig()
         self._chars = HashingVectorizer(
-            analyzer="char_wb", ngram_range=c.char_ngrams, n_features=1 << c.char_bits,
+            analyzer="char", ngram_range=c.char_ngrams, n_features=1 << c.char_bits,
             alternate_sign=False, norm="l2", lowercase=False, dtype=np.float32,
         )
         self._words = HashingVectorizer(
@@ -40,16 +40,13 @@ class Featuriser:
             alternate_sign=False, norm="l2", lowercase=False, dtype=np.float32,
         )
 
-    def transform(self, texts: Sequence[str], tags: Sequence[Sequence[str]]) -> sp.csr_matrix:
-        cut = [t[: self.config.max_chars] for t in texts]
-        words = [f"{t} {' '.join(g)}" for t, g in zip(cut, tags, strict=True)]
-        return sp.hstack([self._chars.transform(cut), self._words.transform(words)], format="csr")
+    def chars(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """The character block alone (it also feeds the language model)."""
+        return self._chars.transform([t[: self.config.max_chars] for t in texts])
 
-
-_LANG_VECTORISER = HashingVectorizer(analyzer="char_wb", ngram_range=(1, 3), n_features=1 << 16,
-                                     alternate_sign=False, norm="l2", lowercase=True, dtype=np.float32)
-
-
-def language_features(texts: Sequence[str]) -> sp.csr_matrix:
-    """Character 1–3-grams for the corpus language model."""
-    return _LANG_VECTORISER.transform([t[:1000] for t in texts])
+    def transform(self, texts: Sequence[str], tags: Sequence[Sequence[str]],
+                  chars: sp.csr_matrix | None = None) -> sp.csr_matrix:
+        if chars is None:
+            chars = self.chars(texts)
+        words = [f"{t[: self.config.max_chars]} {' '.join(g)}" for t, g in zip(texts, tags, strict=True)]
+        return sp.hstack([chars, self._words.transform(words)], format="csr")

@@ -22,6 +22,7 @@ LANG_REGION = {
     "sq": "AL", "vi": "VN", "ckb": "IQ", "kmr": "TR", "so": "SO", "am": "ET", "ti": "ER",
 }
 
+_ANY_DIGIT = regex.compile(r"\d")
 _DIGITS = regex.compile(r"\d(?:[\s().\-]*\d){6,}")
 _HANDLE = regex.compile(r"(?<![\w@.])@([a-z0-9_](?:[a-z0-9_.]{1,30}[a-z0-9_]))(?![\w@])")
 _MESSENGER_HANDLE = regex.compile(
@@ -75,7 +76,7 @@ class IndicatorExtractor:
 
     def extract(self, text: str, lang: str = "und") -> list[Found]:
         found: list[Found] = []
-        places = [Found("place", m.payload, m.start, m.end) for m in self._places.find(text)]
+        places = [Found("place", place, start, end) for start, end, place in self._places.find(text)]
         found.extend(places)
         found.extend(self._links_and_handles(text))
         phones = self._phones(text, lang, places)
@@ -130,7 +131,7 @@ class IndicatorExtractor:
         return out
 
     def _prices(self, text: str) -> list[Found]:
-        if not any(ch.isdigit() for ch in text):
+        if not _ANY_DIGIT.search(text):
             return []
         out: list[Found] = []
         for m in self._price.finditer(text):

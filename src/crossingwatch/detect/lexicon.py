@@ -68,4 +68,4 @@ class Lexicon:
         return len(self.terms)
 
     def find(self, normalised_text: str) -> list[Hit]:
-        return [Hit(m.payload, m.start, m.end) for m in self._matcher.find(normalised_text)]
+        return [Hit(term, start, end) for start, end, term in self._matcher.find(normalised_text)]

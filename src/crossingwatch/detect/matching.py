@@ -7,8 +7,7 @@ term may follow a one-letter proclitic (و ف ب ل ک: "and", "so", "with", "fo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -24,23 +23,16 @@ def _is_word(c: str) -> bool:
     return c.isalnum() or c == "_"
 
 
-@dataclass(frozen=True, slots=True)
-class Match(Generic[P]):
-    start: int
-    end: int
-    payload: P
-
-
 class PhraseMatcher(Generic[P]):
     """Finds every entry in a normalised text; entries are `(normalised pattern, payload)` pairs."""
 
     def __init__(self, entries: Sequence[tuple[str, P]]) -> None:
         self._automaton = ahocorasick.Automaton()
-        self._regexes: list[tuple[regex.Pattern[str], P]] = []
+        self._regexes: list[tuple[regex.Pattern[str], P, regex.Pattern[str] | None]] = []
         grouped: dict[str, list[tuple[bool, P]]] = {}
         for pattern, payload in entries:
             if pattern.startswith("re:"):
-                self._regexes.append((regex.compile(pattern[3:]), payload))
+                self._regexes.append((regex.compile(pattern[3:]), payload, _script_of(pattern[3:])))
                 continue
             prefix = pattern.endswith("*")
             key = pattern[:-1].strip() if prefix else pattern.strip()
@@ -52,13 +44,15 @@ class PhraseMatcher(Generic[P]):
         if not self._empty:
             self._automaton.make_automaton()
 
-    def find(self, text: str) -> Iterator[Match[P]]:
+    def find(self, text: str) -> list[tuple[int, int, P]]:
+        """Every `(start, end, payload)` found in `text`."""
+        out: list[tuple[int, int, P]] = []
         n = len(text)
         if not self._empty:
             for last, (key, payloads) in self._automaton.iter(text):
-                start = last - len(key) + 1
                 end = last + 1
-                if not _start_ok(text, start, key):
+                start = end - len(key)
+                if start and _is_word(text[start - 1]) and _is_word(key[0]) and not _proclitic(text, start, key):
                     continue
                 whole = end >= n or not _is_word(text[end])
                 for prefix, payload in payloads:
@@ -66,19 +60,37 @@ class PhraseMatcher(Generic[P]):
                         stop = end
                         while stop < n and _is_word(text[stop]):
                             stop += 1
-                        yield Match(start, stop, payload)
+                        out.append((start, stop, payload))
                     elif whole or not _is_word(key[-1]):
-                        yield Match(start, end, payload)
-        for pattern, payload in self._regexes:
-            for m in pattern.finditer(text):
-                if m.end() > m.start():
-                    yield Match(m.start(), m.end(), payload)
+                        out.append((start, end, payload))
+        if self._regexes:
+            present: dict[regex.Pattern[str], bool] = {}
+            for pattern, payload, script in self._regexes:
+                if script is not None:
+                    if script not in present:
+                        present[script] = script.search(text) is not None
+                    if not present[script]:
+                        continue  # an Ethiopic pattern cannot match a text without Ethiopic letters
+                for m in pattern.finditer(text):
+                    if m.end() > m.start():
+                        out.append((m.start(), m.end(), payload))
+        return out
 
 
-def _start_ok(text: str, start: int, key: str) -> bool:
-    if start == 0 or not _is_word(text[start - 1]) or not _is_word(key[0]):
-        return True
-    # "والاطفال" still holds "الاطفال": allow one proclitic letter at the start of an Arabic-script word.
+_SCRIPTS = [regex.compile(r"\p{Arabic}"), regex.compile(r"\p{Ethiopic}"), regex.compile(r"\p{Latin}")]
+
+
+def _script_of(pattern: str) -> regex.Pattern[str] | None:
+    """The script of the first letter written literally in a pattern (escapes, groups' flags and classes aside)."""
+    stripped = regex.sub(r"\\p\{\w+\}|\\.|\(\?[^)]*\)|\[[^\]]*\]", "", pattern)
+    letter = regex.search(r"\p{L}", stripped)
+    if letter is None:
+        return None
+    return next((script for script in _SCRIPTS if script.match(letter.group(0))), None)
+
+
+def _proclitic(text: str, start: int, key: str) -> bool:
+    """"والاطفال" still holds "الاطفال": one proclitic letter may start an Arabic-script word."""
     return (
         text[start - 1] in _PROCLITICS
         and (start == 1 or not _is_word(text[start - 2]))

@@ -33,8 +33,12 @@ class LinearLayer:
     temperature: float = 1.0
     multilabel: bool = False
 
+    def __post_init__(self) -> None:
+        # (features × classes), contiguous: sparse rows times a dense matrix without a copy per call.
+        self._weights = np.ascontiguousarray(self.coef.T)
+
     def decision(self, X: sp.spmatrix) -> np.ndarray:
-        return np.asarray(X @ self.coef.T) + self.intercept
+        return np.asarray(X @ self._weights) + self.intercept
 
     def proba(self, X: sp.spmatrix) -> np.ndarray:
         z = self.decision(X) / self.temperature

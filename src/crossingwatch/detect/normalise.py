@@ -101,6 +101,8 @@ class Normaliser:
         self._emoji = {k: v.strip().casefold() for k, v in (emoji or {}).items()}
         self._flags = {k: v for k, v in self._emoji.items() if len(k) == 2 and _is_regional(k[0])}
         self._cache: dict[str, str] = {}
+        self._simple: set[str] = set()  # characters known to map to exactly one character
+        self._table: dict[int, str] = {}
         self.vocabulary: set[str] = set()
         self.vocabulary = {self.fold(w) for w in vocabulary if w}
 
@@ -138,9 +140,31 @@ class Normaliser:
             if rep == c and c.isspace():
                 rep = " "
         self._cache[c] = rep
+        if len(rep) == 1 and not _is_regional(c):
+            self._simple.add(c)
+            self._table[ord(c)] = rep
         return rep
 
     def normalise(self, text: str) -> Normalised:
+        chars = set(text)
+        if not chars <= self._simple:
+            for c in chars - self._simple:
+                self._char(c)
+        if chars <= self._simple:
+            # Every character maps to exactly one: translate in C, offsets are the identity.
+            n = len(text)
+            norm, starts, ends = text.translate(self._table), list(range(n)), list(range(1, n + 1))
+        else:
+            norm, starts, ends = self._map_chars(text)
+        if _CYR_GREEK.search(norm):
+            norm = _MIXED_WORD.sub(_unconfuse, norm)
+        if self.vocabulary and _LEET_WORD.search(norm):
+            norm = _LEET_WORD.sub(self._unleet, norm)
+        norm, starts, ends = _rewrite(norm, starts, ends, _SPLIT_RUN, _join_run)
+        norm, starts, ends = _rewrite(norm, starts, ends, _SPACES, lambda m: " ")
+        return Normalised(text, norm, starts, ends)
+
+    def _map_chars(self, text: str) -> tuple[str, list[int], list[int]]:
         pieces: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
@@ -159,14 +183,7 @@ class Normaliser:
                 starts.extend([i] * lr)
                 ends.extend([i + width] * lr)
             i += width
-        norm = "".join(pieces)
-        if _CYR_GREEK.search(norm):
-            norm = _MIXED_WORD.sub(_unconfuse, norm)
-        if self.vocabulary and _LEET_WORD.search(norm):
-            norm = _LEET_WORD.sub(self._unleet, norm)
-        norm, starts, ends = _rewrite(norm, starts, ends, _SPLIT_RUN, _join_run)
-        norm, starts, ends = _rewrite(norm, starts, ends, _SPACES, lambda m: " ")
-        return Normalised(text, norm, starts, ends)
+        return "".join(pieces), starts, ends
 
     def _unleet(self, m: regex.Match[str]) -> str:
         word = m.group(0)

@@ -7,15 +7,16 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+import scipy.sparse as sp
 
 from crossingwatch.core import LABELS, TACTICS, Assessment, Post
-from crossingwatch.detect.features import Featuriser, language_features
+from crossingwatch.detect.features import Featuriser
 from crossingwatch.detect.fusion import Analysis, fuse
 from crossingwatch.detect.indicators import IndicatorExtractor, Place
 from crossingwatch.detect.language import FastText, LanguageIdentifier
 from crossingwatch.detect.lexicon import Lexicon, Term
 from crossingwatch.detect.model import TextModel
-from crossingwatch.detect.normalise import Normaliser
+from crossingwatch.detect.normalise import Normalised, Normaliser
 
 MESSENGERS = ("whatsapp", "telegram", "signal", "viber", "imo", "messenger", "instagram", "snapchat", "tiktok",
               "inbox", "passport", "passports", "visa", "visas", "boat", "boats", "lorry", "truck", "guaranteed",
@@ -38,7 +39,7 @@ class TextAnalyser:
     """Normalise, identify the language, find lexicon hits and indicators, and derive the model's tags."""
 
     def __init__(self, resources: Resources, fasttext: FastText | None = None,
-                 corpus_lang: TextModel | None = None) -> None:
+                 corpus_lang: TextModel | None = None, featuriser: Featuriser | None = None) -> None:
         vocabulary = set(MESSENGERS) | set(resources.emoji.values())
         for term in resources.terms:
             if not term.pattern.startswith("re:"):
@@ -49,22 +50,36 @@ class TextAnalyser:
         self.lexicon = Lexicon(resources.terms, self.normaliser)
         self.extractor = IndicatorExtractor(self.normaliser, resources.currencies, resources.multipliers,
                                             resources.places)
-        lang_layer = corpus_lang.languages if corpus_lang is not None else None
-
-        def corpus(text: str) -> Mapping[str, float]:
-            assert lang_layer is not None
-            probs = lang_layer.proba(language_features([text]))[0]
-            return dict(zip(lang_layer.classes, (float(p) for p in probs), strict=True))
-
-        self.languages = LanguageIdentifier(fasttext, corpus if lang_layer is not None else None)
+        self._lang_layer = corpus_lang.languages if corpus_lang is not None else None
+        self.languages = LanguageIdentifier(fasttext)
+        self.featuriser = featuriser or Featuriser(corpus_lang.features if corpus_lang is not None else None)
 
     def analyse(self, text: str, lang_hint: str | None = None, lang: str | None = None) -> Analysis:
         """`lang_hint` is used only when the text has no letters; `lang` (known, e.g. in training) skips the guess."""
-        norm = self.normaliser.normalise(text)
-        if lang is None:
-            lang = self.languages.identify(norm.text) if norm.text.strip() else "und"
-            if lang == "und" and lang_hint:
-                lang = lang_hint
+        return self.analyse_many([text], [lang_hint], [lang])[0][0]
+
+    def analyse_many(self, texts: Sequence[str], hints: Sequence[str | None],
+                     langs: Sequence[str | None]) -> tuple[list[Analysis], sp.csr_matrix]:
+        """Analyses of a batch, and the batch's character n-gram block (reused by the model)."""
+        norms = [self.normaliser.normalise(t) for t in texts]
+        chars = self.featuriser.chars([n.text for n in norms])
+        guess = [i for i, (n, lang) in enumerate(zip(norms, langs, strict=True)) if lang is None and n.text.strip()]
+        corpus: dict[int, Mapping[str, float]] = {}
+        if self._lang_layer is not None and guess:
+            probs = self._lang_layer.proba(chars[guess])
+            classes = self._lang_layer.classes
+            corpus = {i: dict(zip(classes, map(float, row), strict=True)) for i, row in zip(guess, probs, strict=True)}
+        out = []
+        for i, norm in enumerate(norms):
+            lang = langs[i]
+            if lang is None:
+                lang = self.languages.identify(norm.text, corpus.get(i)) if i in corpus or norm.text.strip() else "und"
+                if lang == "und" and hints[i]:
+                    lang = hints[i] or "und"
+            out.append(self._analyse(norm, lang))
+        return out, chars
+
+    def _analyse(self, norm: Normalised, lang: str) -> Analysis:
         hits = self.lexicon.find(norm.text)
         found = self.extractor.extract(norm.text, lang)
         tags: list[str] = []
@@ -86,21 +101,19 @@ class TextDetector:
 
     def __init__(self, resources: Resources, model: TextModel, fasttext: FastText | None = None) -> None:
         self.model = model
-        self.analyser = TextAnalyser(resources, fasttext, model)
         self.featuriser = Featuriser(model.features)
+        self.analyser = TextAnalyser(resources, fasttext, model, self.featuriser)
 
     @property
     def version(self) -> str:
         return f"text-{self.model.version}+lex-{self.analyser.resources.version}"
 
-    def analyse(self, posts: Sequence[Post]) -> list[Analysis]:
-        return [self.analyser.analyse(p.text, p.lang_hint) for p in posts]
-
     def assess(self, posts: Sequence[Post]) -> list[Assessment]:
         if not posts:
             return []
-        analyses = self.analyse(posts)
-        label_probs, tactic_probs = self.predict(analyses)
+        analyses, chars = self.analyser.analyse_many([p.text for p in posts], [p.lang_hint for p in posts],
+                                                     [None] * len(posts))
+        label_probs, tactic_probs = self.predict(analyses, chars)
         name = f"{self.name}:{self.version}"
         return [
             fuse(post.id, analysis, dict(zip(LABELS, map(float, lp), strict=True)),
@@ -108,6 +121,6 @@ class TextDetector:
             for post, analysis, lp, tp in zip(posts, analyses, label_probs, tactic_probs, strict=True)
         ]
 
-    def predict(self, analyses: Sequence[Analysis]) -> tuple[np.ndarray, np.ndarray]:
-        X = self.featuriser.transform([a.norm.text for a in analyses], [a.tags for a in analyses])
+    def predict(self, analyses: Sequence[Analysis], chars: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+        X = self.featuriser.transform([a.norm.text for a in analyses], [a.tags for a in analyses], chars)
         return self.model.labels.proba(X), self.model.tactics.proba(X)

@@ -10,7 +10,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 
 from crossingwatch.core import LABELS, TACTICS
-from crossingwatch.detect.features import FeatureConfig, Featuriser, language_features
+from crossingwatch.detect.features import FeatureConfig, Featuriser
 from crossingwatch.detect.fusion import Analysis
 from crossingwatch.detect.language import TARGETS
 from crossingwatch.detect.model import LinearLayer, TextModel
@@ -28,7 +28,9 @@ def fit_text_model(
     info: dict[str, Any] | None = None,
 ) -> TextModel:
     features = features or FeatureConfig()
-    X = Featuriser(features).transform([a.norm.text for a in analyses], [a.tags for a in analyses])
+    featuriser = Featuriser(features)
+    chars = featuriser.chars([a.norm.text for a in analyses])
+    X = featuriser.transform([a.norm.text for a in analyses], [a.tags for a in analyses], chars)
     y = np.array([LABELS.index(lab) for lab in labels])
     missing = [lab for lab in LABELS if lab not in set(labels)]
     if missing:
@@ -53,11 +55,11 @@ def fit_text_model(
                                multilabel=True)
 
     lang_layer = None
-    known = [(a.norm.text, lang) for a, lang in zip(analyses, langs, strict=True) if lang in TARGETS]
-    codes = tuple(sorted({lang for _, lang in known}))
+    known = [i for i, lang in enumerate(langs) if lang in TARGETS]
+    codes = tuple(sorted({langs[i] for i in known}))
     if len(codes) >= 2:
-        XL = language_features([t for t, _ in known])
-        yl = np.array([codes.index(lang) for _, lang in known])
+        XL = chars[known]
+        yl = np.array([codes.index(langs[i]) for i in known])
         lang_layer = _softmax_layer(XL, yl, 20.0, codes)
     return TextModel(label_layer, tactic_layer, lang_layer, features, info=dict(info or {}))
 

@@ -83,7 +83,11 @@ def train_model(examples: Sequence[Example], resources: Resources, out: Path, *,
     hand = [e for e in examples if not e.augmented]
     data = list(examples) + augmented_copies(hand, seed, augment_share)
     analyser = TextAnalyser(resources)
-    analyses = [analyser.analyse(e.post.text, lang=e.lang) for e in data]
+    analyses: list = []
+    for i in range(0, len(data), 1000):
+        chunk = data[i:i + 1000]
+        analyses += analyser.analyse_many([e.post.text for e in chunk], [None] * len(chunk),
+                                          [e.lang for e in chunk])[0]
     info = {
         "trained_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "examples": len(hand),
