@@ -51,11 +51,11 @@ class LanguageIdentifier:
         candidates = _SCRIPT_CANDIDATES.get(script)
         scores: dict[str, float] = {}
         ft_top: tuple[str, float] | None = None
-        settled = script == "Arabic" and corpus is not None and max(
-            (corpus.get(c, 0.0) for c in candidates or ()), default=0.0) >= 0.9
+        top = max((corpus.get(c, 0.0) for c in candidates or ()), default=0.0) if corpus is not None else 0.0
+        settled = (script == "Arabic" and top >= 0.9) or (script == "Latin" and top >= 0.97)
         if script == "Ethiopic" or settled:
-            # lid.176 has no Tigrinya; and in Arabic script, where every language is one of ours, a confident
-            # corpus model needs no second opinion. (Latin script always asks lid.176: German is not Kurmanji.)
+            # lid.176 has no Tigrinya; in Arabic script, where every language is one of ours, a confident corpus
+            # model needs no second opinion; in Latin script only a very confident one (German is not Kurmanji).
             ours = {c: (corpus or {}).get(c, 0.0) for c in candidates or ()}
             return max(ours, key=lambda c: ours[c]) if ours and max(ours.values()) > 0 else (candidates or ("und",))[0]
         if self._fasttext is not None:

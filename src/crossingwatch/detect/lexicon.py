@@ -58,10 +58,9 @@ class Lexicon:
                     raise ConfigError(f"{term.where}: field 'pattern': bad regular expression: {exc}") from exc
                 entries.append(("re:" + folded, term))
             else:
-                prefix = pattern.endswith("*")
-                folded = normaliser.fold(pattern[:-1] if prefix else pattern)
+                folded = normaliser.fold(pattern.strip("*"))
                 if folded:
-                    entries.append((folded + ("*" if prefix else ""), term))
+                    entries.append(("*" * pattern.startswith("*") + folded + "*" * pattern.endswith("*"), term))
         self._matcher = PhraseMatcher(entries)
 
     def __len__(self) -> int:

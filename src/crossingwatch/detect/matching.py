@@ -1,6 +1,7 @@
 """Phrase matching on normalised text: Aho-Corasick for literal terms, `regex` for patterns.
 
-A literal matches on whole-word boundaries; a trailing `*` matches any word that starts with it; an Arabic-script
+A literal matches on whole-word boundaries; a trailing `*` matches any word that starts with it and a leading `*`
+any word that ends with it (for prefixing languages: Amharic ከሊቢያ "from Libya"); an Arabic-script
 term may follow a one-letter proclitic (و ف ب ل ک: "and", "so", "with", "for", "like"). A pattern that starts with
 `re:` is a regular expression over the normalised text.
 """
@@ -29,15 +30,16 @@ class PhraseMatcher(Generic[P]):
     def __init__(self, entries: Sequence[tuple[str, P]]) -> None:
         self._automaton = ahocorasick.Automaton()
         self._regexes: list[tuple[regex.Pattern[str], P, regex.Pattern[str] | None]] = []
-        grouped: dict[str, list[tuple[bool, P]]] = {}
+        grouped: dict[str, list[tuple[bool, bool, P]]] = {}
         for pattern, payload in entries:
             if pattern.startswith("re:"):
                 self._regexes.append((regex.compile(pattern[3:]), payload, _script_of(pattern[3:])))
                 continue
             prefix = pattern.endswith("*")
-            key = pattern[:-1].strip() if prefix else pattern.strip()
+            suffix = pattern.startswith("*")
+            key = pattern.strip("*").strip()
             if key:
-                grouped.setdefault(key, []).append((prefix, payload))
+                grouped.setdefault(key, []).append((prefix, suffix, payload))
         for key, payloads in grouped.items():
             self._automaton.add_word(key, (key, payloads))
         self._empty = not grouped
@@ -52,17 +54,23 @@ class PhraseMatcher(Generic[P]):
             for last, (key, payloads) in self._automaton.iter(text):
                 end = last + 1
                 start = end - len(key)
-                if start and _is_word(text[start - 1]) and _is_word(key[0]) and not _proclitic(text, start, key):
+                glued = start > 0 and _is_word(text[start - 1]) and _is_word(key[0])
+                if glued and not _proclitic(text, start, key) and not any(p[1] for p in payloads):
                     continue
                 whole = end >= n or not _is_word(text[end])
-                for prefix, payload in payloads:
+                for prefix, suffix, payload in payloads:
+                    begin, stop = start, end
+                    if glued and suffix:
+                        while begin > 0 and _is_word(text[begin - 1]):
+                            begin -= 1
+                    elif glued and not _proclitic(text, start, key):
+                        continue
                     if prefix:
-                        stop = end
                         while stop < n and _is_word(text[stop]):
                             stop += 1
-                        out.append((start, stop, payload))
-                    elif whole or not _is_word(key[-1]):
-                        out.append((start, end, payload))
+                    elif not (whole or not _is_word(key[-1])):
+                        continue
+                    out.append((begin, stop, payload))
         if self._regexes:
             present: dict[regex.Pattern[str], bool] = {}
             for pattern, payload, script in self._regexes:

@@ -57,6 +57,7 @@ _CYR_GREEK = regex.compile(r"[\p{Cyrillic}\p{Greek}]")
 _MIXED_WORD = regex.compile(r"[\w@$!|€]*[\p{Cyrillic}\p{Greek}][\w@$!|€]*")
 _LEET_WORD = regex.compile(r"(?<![\w@$!|€])(?=[\w@$!|€]*[a-z])(?=[\w@$!|€]*[0-9@$!|€])[\w@$!|€]{3,}")
 # Three or more single letters/digits separated by one short separator: "w h a t s a p p", "0 7 . 7 0 0".
+_LEET_HINT = regex.compile(r"[a-z][0-9@$!|€]|[0-9@$!|€][a-z]")
 _SEP = r"(?: ?[.\-_*·/] ?| )"
 _SPLIT_RUN = regex.compile(rf"(?<!\w)(?:\p{{L}}(?:{_SEP}\p{{L}}(?!\w)){{2,}}|(?:\+ ?)?\d(?:{_SEP}\d(?!\w)){{2,}})")
 _SEPARATORS = regex.compile(r"[ .\-_*·/]")
@@ -158,7 +159,7 @@ class Normaliser:
             norm, starts, ends = self._map_chars(text)
         if _CYR_GREEK.search(norm):
             norm = _MIXED_WORD.sub(_unconfuse, norm)
-        if self.vocabulary and _LEET_WORD.search(norm):
+        if self.vocabulary and _LEET_HINT.search(norm) and _LEET_WORD.search(norm):
             norm = _LEET_WORD.sub(self._unleet, norm)
         norm, starts, ends = _rewrite(norm, starts, ends, _SPLIT_RUN, _join_run)
         norm, starts, ends = _rewrite(norm, starts, ends, _SPACES, lambda m: " ")
