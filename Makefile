@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 model: $(MODEL)
 
 $(MODEL): $(STAMP) $(CORPUS) $(DATA)
-	$(BIN)/crossingwatch train $(foreach f,$(CORPUS),--data $(f)) --out $(MODEL_DIR)
+	$(BIN)/crossingwatch train $(foreach f,$(CORPUS),--data $(f)) --cv-folds 3 --out $(MODEL_DIR)
 
 run: $(MODEL)
 	@mkdir -p out

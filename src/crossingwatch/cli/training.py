@@ -33,13 +33,20 @@ def train(
     out: Annotated[str, typer.Option("--out", help="Folder to write model.json and weights.npz to.")],
     augment_share: Annotated[float, typer.Option(help="Share of posts that get an evasive augmented copy.")] = 0.6,
     seed: Annotated[int, typer.Option(help="Random seed (augmentation, calibration split).")] = 13,
+    cv_folds: Annotated[int, typer.Option(help="Choose label thresholds on this many held-out folds first (0: no).")] = 0,
+    max_benign_fpr: Annotated[float, typer.Option(help="Share of benign posts the thresholds may flag (with --cv-folds).")]
+    = 0.02,
 ) -> None:
     """Train the text model from labelled posts (e.g. data/corpus/*.jsonl, or your own data)."""
     runtime = runtime_for()
     examples = _load(data)
     model = train_model(examples, runtime.resources, Path(out), augment_share=augment_share, seed=seed,
-                        extra_info={"data": [Path(p).name for p in data]})
+                        extra_info={"data": [Path(p).name for p in data]}, cv_folds=cv_folds,
+                        max_benign_fpr=max_benign_fpr)
     info = model.info
+    if "cv" in info:
+        err.print(f"cross-validated ({cv_folds} folds): thresholds {info['cv_thresholds']}; {info['cv']}",
+                  highlight=False)
     err.print(f"trained model {model.version} on {info['examples']} posts (+{info['augmented']} augmented) in "
               f"{len(info['languages'])} languages; saved to {out}", highlight=False)
 

@@ -22,10 +22,11 @@ class FeatureConfig:
     char_ngrams: tuple[int, int] = (2, 4)
     word_ngrams: tuple[int, int] = (1, 2)
     max_chars: int = 3000
+    tag_bits: int = 12
 
     @property
     def n_features(self) -> int:
-        return (1 << self.char_bits) + (1 << self.word_bits)
+        return (1 << self.char_bits) + (1 << self.word_bits) + (1 << self.tag_bits)
 
 
 class Featuriser:
@@ -39,6 +40,9 @@ class Featuriser:
             analyzer="word", ngram_range=c.word_ngrams, n_features=1 << c.word_bits, token_pattern=r"(?u)\b\w+\b",
             alternate_sign=False, norm="l2", lowercase=False, dtype=np.float32,
         )
+        self._tags = HashingVectorizer(
+            analyzer=str.split, n_features=1 << c.tag_bits, alternate_sign=False, norm=None, dtype=np.float32,
+        )
 
     def chars(self, texts: Sequence[str]) -> sp.csr_matrix:
         """The character block alone (it also feeds the language model)."""
@@ -46,7 +50,11 @@ class Featuriser:
 
     def transform(self, texts: Sequence[str], tags: Sequence[Sequence[str]],
                   chars: sp.csr_matrix | None = None) -> sp.csr_matrix:
+        """Three blocks: character n-grams, word n-grams (each L2-normalised, so long posts weigh like short
+        ones) and tags, counted but not normalised, so a lexicon hit weighs the same in a tweet and an essay."""
         if chars is None:
             chars = self.chars(texts)
-        words = [f"{t[: self.config.max_chars]} {' '.join(g)}" for t, g in zip(texts, tags, strict=True)]
-        return sp.hstack([chars, self._words.transform(words)], format="csr")
+        words = self._words.transform([t[: self.config.max_chars] for t in texts])
+        tag_block = self._tags.transform([" ".join(g) for g in tags])
+        tag_block.data = np.minimum(tag_block.data, 3.0) / 3.0
+        return sp.hstack([chars, words, tag_block], format="csr")

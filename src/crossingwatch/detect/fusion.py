@@ -6,7 +6,7 @@ A tactic is reported only with evidence (a span of the original text), and only 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from crossingwatch.core import LABELS, TACTICS, Assessment, Evidence, Indicators, Price
@@ -15,8 +15,10 @@ from crossingwatch.detect.lexicon import Hit
 from crossingwatch.detect.normalise import Normalised
 
 DEPARTURE_ROLES = {"departure", "transit", "border"}
+Explain = Callable[[str], "tuple[int, int] | None"]
 STRONG_TERM = 0.8  # a lexicon term this specific needs no help from the tactic model
 TACTIC_GATE = 0.35  # the tactic model's probability that lets a weaker term through
+MODEL_ONLY = 0.7  # the tactic model's probability at which its own strongest words become the evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,8 @@ def indicators_of(analysis: Analysis) -> Indicators:
     return Indicators(tuple(phones), tuple(handles), tuple(links), tuple(prices), tuple(places))
 
 
-def candidate_spans(analysis: Analysis, tactic_probs: Mapping[str, float]) -> dict[str, list[tuple[int, int]]]:
+def candidate_spans(analysis: Analysis, tactic_probs: Mapping[str, float],
+                    explain: Explain | None = None) -> dict[str, list[tuple[int, int]]]:
     """Normalised spans that support each tactic the post shows."""
     spans: dict[str, list[tuple[int, int]]] = {t: [] for t in TACTICS}
     certain: set[str] = set()
@@ -80,6 +83,12 @@ def candidate_spans(analysis: Analysis, tactic_probs: Mapping[str, float]) -> di
             continue  # "how much?" is not a price: a price needs an amount
         if hit.term.weight >= STRONG_TERM or tactic_probs.get(tactic, 0.0) >= TACTIC_GATE or tactic in certain:
             spans[tactic].append((hit.start, hit.end))
+    if explain is not None:
+        for tactic in ("group_discount", "child_free", "false_documents", "safe_passage_claim", "payment_guarantee"):
+            if not spans[tactic] and tactic_probs.get(tactic, 0.0) >= MODEL_ONLY:
+                span = explain(tactic)
+                if span is not None:
+                    spans[tactic].append(span)
     return {t: s for t, s in spans.items() if s}
 
 
@@ -91,13 +100,14 @@ def fuse(
     thresholds: Mapping[str, float],
     detector: str,
     matches: Sequence[dict[str, object]] = (),
+    explain: Explain | None = None,
 ) -> Assessment:
     label = choose_label(scores, thresholds)
     evidence: list[Evidence] = []
     tactics: list[str] = []
     if label != "benign":
         norm = analysis.norm
-        for tactic, spans in candidate_spans(analysis, tactic_probs).items():
+        for tactic, spans in candidate_spans(analysis, tactic_probs, explain).items():
             tactics.append(tactic)
             seen: set[tuple[int, int]] = set()
             for start, end in sorted(_merge(spans)):

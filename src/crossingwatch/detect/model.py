@@ -86,7 +86,7 @@ class TextModel:
             "features": {
                 "char_bits": self.features.char_bits, "word_bits": self.features.word_bits,
                 "char_ngrams": list(self.features.char_ngrams), "word_ngrams": list(self.features.word_ngrams),
-                "max_chars": self.features.max_chars,
+                "max_chars": self.features.max_chars, "tag_bits": self.features.tag_bits,
             },
             "info": self.info,
         }
@@ -116,7 +116,7 @@ def load_model(directory: Path) -> TextModel:
         raise ModelError(f"{weights_path}: cannot read weights: {exc}") from exc
     f = meta["features"]
     features = FeatureConfig(f["char_bits"], f["word_bits"], tuple(f["char_ngrams"]), tuple(f["word_ngrams"]),
-                             f["max_chars"])
+                             f["max_chars"], f["tag_bits"])
     if arrays["label_coef"].shape != (len(LABELS), features.n_features):
         raise ModelError(f"{weights_path}: label weights have shape {arrays['label_coef'].shape}, "
                          f"expected {(len(LABELS), features.n_features)}")

@@ -10,11 +10,12 @@ import numpy as np
 import scipy.sparse as sp
 
 from crossingwatch.core import LABELS, TACTICS, Assessment, Post
+from crossingwatch.detect.explain import WordExplainer
 from crossingwatch.detect.features import Featuriser
 from crossingwatch.detect.fusion import Analysis, fuse
-from crossingwatch.detect.indicators import IndicatorExtractor, Place
+from crossingwatch.detect.indicators import Found, IndicatorExtractor, Place
 from crossingwatch.detect.language import FastText, LanguageIdentifier
-from crossingwatch.detect.lexicon import Lexicon, Term
+from crossingwatch.detect.lexicon import Hit, Lexicon, Term
 from crossingwatch.detect.model import TextModel
 from crossingwatch.detect.normalise import Normalised, Normaliser
 
@@ -91,7 +92,30 @@ class TextAnalyser:
             tags.append(f"__ind_{f.kind}")
             if f.kind == "place" and isinstance(f.value, Place):
                 tags.append(f"__place_{f.value.role}")
+        tags.extend(_conjunctions(hits, found))
         return Analysis(norm, lang, hits, found, tags)
+
+
+_CROSSING = {"crossing", "false_documents", "safe_passage_claim", "payment_guarantee"}
+_OFFER = {"group_discount", "child_free", "price", "contact"}
+
+
+def _conjunctions(hits: Sequence[Hit], found: Sequence[Found]) -> list[str]:
+    """Tags for combinations a linear model cannot see by itself: a family discount with a WhatsApp number is a
+    ferry advert unless something speaks of an irregular crossing, false papers or a guarantee."""
+    kinds = {h.term.tactic for h in hits} | {f.kind for f in found}
+    crossing = bool(kinds & _CROSSING)
+    offer = bool(kinds & (_OFFER | {"price", "phone", "handle", "link"}))
+    tags = []
+    if offer and not crossing:
+        tags.append("__offer_without_crossing")
+    if offer and crossing:
+        tags.append("__offer_with_crossing")
+    if "benign_context" in kinds and not crossing:
+        tags.append("__context_without_crossing")
+    if "seeking" in kinds and not offer:
+        tags.append("__seeking_without_offer")
+    return tags
 
 
 class TextDetector:
@@ -103,6 +127,7 @@ class TextDetector:
         self.model = model
         self.featuriser = Featuriser(model.features)
         self.analyser = TextAnalyser(resources, fasttext, model, self.featuriser)
+        self.explainer = WordExplainer(model)
 
     @property
     def version(self) -> str:
@@ -115,11 +140,12 @@ class TextDetector:
                                                      [None] * len(posts))
         label_probs, tactic_probs = self.predict(analyses, chars)
         name = f"{self.name}:{self.version}"
-        return [
-            fuse(post.id, analysis, dict(zip(LABELS, map(float, lp), strict=True)),
-                 dict(zip(TACTICS, map(float, tp), strict=True)), self.model.thresholds, name)
-            for post, analysis, lp, tp in zip(posts, analyses, label_probs, tactic_probs, strict=True)
-        ]
+        out = []
+        for post, analysis, lp, tp in zip(posts, analyses, label_probs, tactic_probs, strict=True):
+            tactics = dict(zip(TACTICS, map(float, tp), strict=True))
+            out.append(fuse(post.id, analysis, dict(zip(LABELS, map(float, lp), strict=True)), tactics,
+                            self.model.thresholds, name, explain=lambda t, a=analysis: self.explainer.span(a, t)))
+        return out
 
     def predict(self, analyses: Sequence[Analysis], chars: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
         X = self.featuriser.transform([a.norm.text for a in analyses], [a.tags for a in analyses], chars)

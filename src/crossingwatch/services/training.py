@@ -6,14 +6,15 @@ import json
 import random
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from crossingwatch.core import LABELS, TACTICS, Post, Reject
+from crossingwatch.core import LABELS, TACTICS, Assessment, Post, Reject
 from crossingwatch.detect.augment import augment
 from crossingwatch.detect.model import TextModel
+from crossingwatch.detect.fusion import choose_label
 from crossingwatch.detect.pipeline import Resources, TextAnalyser
 from crossingwatch.detect.training import fit_text_model
 
@@ -79,8 +80,27 @@ def augmented_copies(examples: Sequence[Example], seed: int = 13, share: float =
 
 
 def train_model(examples: Sequence[Example], resources: Resources, out: Path, *, augment_share: float = 0.6,
-                seed: int = 13, extra_info: dict[str, Any] | None = None) -> TextModel:
+                seed: int = 13, extra_info: dict[str, Any] | None = None, cv_folds: int = 0,
+                max_benign_fpr: float = 0.02) -> TextModel:
+    """Train on every example; with `cv_folds`, first choose the label thresholds on held-out folds."""
     hand = [e for e in examples if not e.augmented]
+    thresholds = {"advert": 0.5, "seeking": 0.5}
+    cv_info: dict[str, Any] = {}
+    if cv_folds > 1:
+        from crossingwatch.services.evaluating import score
+
+        gold, predicted = cross_validate(hand, resources, folds=cv_folds, seed=seed, augment_share=augment_share)
+        thresholds = choose_thresholds(gold, predicted, max_benign_fpr)
+        # Re-decide the held-out labels at the chosen thresholds, to report what they give.
+        relabelled = []
+        for a in predicted:
+            label = choose_label(a.scores, thresholds)
+            relabelled.append(replace(a, label=label, tactics=a.tactics if label != "benign" else (),
+                                      evidence=a.evidence if label != "benign" else ()))
+        m = score(gold, relabelled)
+        cv_info = {"cv_folds": cv_folds, "cv_thresholds": thresholds,
+                   "cv": {"advert_f1": m["labels"]["advert"]["f1"], "seeking_f1": m["labels"]["seeking"]["f1"],
+                          "benign_fpr": m["benign_false_positive_rate"], "tactics_micro_f1": m["tactics_micro"]["f1"]}}
     data = list(examples) + augmented_copies(hand, seed, augment_share)
     analyser = TextAnalyser(resources)
     analyses: list = []
@@ -95,9 +115,58 @@ def train_model(examples: Sequence[Example], resources: Resources, out: Path, *,
         "labels": dict(Counter(e.label for e in hand)),
         "languages": dict(sorted(Counter(e.lang for e in hand).items())),
         "lexicons": resources.version,
+        **cv_info,
         **(extra_info or {}),
     }
     model = fit_text_model(analyses, [e.label for e in data], [e.tactics for e in data], [e.lang for e in data],
                            seed=seed, info=info)
+    model.thresholds = thresholds
     model.save(out)
     return model
+
+
+def cross_validate(examples: Sequence[Example], resources: Resources, *, folds: int = 5, seed: int = 13,
+                   augment_share: float = 0.6, **fit_options: Any) -> tuple[list[Example], list[Assessment]]:
+    """K-fold figures on the training data itself (folds stratified by language and label), for choosing
+    settings without touching any evaluation set. Augmented copies stay with their original's fold."""
+    from crossingwatch.detect.pipeline import TextDetector
+
+    hand = [e for e in examples if not e.augmented]
+    rng = random.Random(seed)
+    strata: dict[tuple[str, str], list[int]] = {}
+    for i, e in enumerate(hand):
+        strata.setdefault((e.lang, e.label), []).append(i)
+    fold_of = {}
+    for members in strata.values():
+        rng.shuffle(members)
+        for j, i in enumerate(members):
+            fold_of[i] = j % folds
+    analyser = TextAnalyser(resources)
+    gold, predicted = [], []
+    for k in range(folds):
+        train = [e for i, e in enumerate(hand) if fold_of[i] != k]
+        test = [e for i, e in enumerate(hand) if fold_of[i] == k]
+        data = train + augmented_copies(train, seed, augment_share)
+        analyses = analyser.analyse_many([e.post.text for e in data], [None] * len(data), [e.lang for e in data])[0]
+        model = fit_text_model(analyses, [e.label for e in data], [e.tactics for e in data],
+                               [e.lang for e in data], seed=seed, **fit_options)
+        detector = TextDetector(resources, model)
+        predicted += detector.assess([e.post for e in test])
+        gold += test
+    return gold, predicted
+
+
+def choose_thresholds(gold: Sequence[Example], predicted: Sequence[Assessment],
+                      max_benign_fpr: float = 0.02) -> dict[str, float]:
+    """Per-label thresholds from held-out predictions: the lowest that keeps benign posts flagged as that label
+    within the allowed share (precision matters as much as recall), but never below 0.5."""
+    benign = [a for e, a in zip(gold, predicted, strict=True) if e.label == "benign"]
+    out = {}
+    for label in ("advert", "seeking"):
+        allowed = max_benign_fpr / 2 * len(benign)
+        scores = sorted((a.scores[label] for a in benign), reverse=True)
+        threshold = 0.5
+        if len(scores) > allowed:
+            threshold = max(0.5, scores[int(allowed)] + 1e-6)
+        out[label] = round(min(threshold, 0.95), 4)
+    return out

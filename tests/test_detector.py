@@ -1,0 +1,61 @@
+"""The text detector: contracts (conformance kit), evidence spans on any input, bad input, model files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crossingwatch.core import Post
+from crossingwatch.core.errors import ModelError
+from crossingwatch.detect.model import load_model
+from crossingwatch.testing import check_assessment, check_detector
+
+TOKENS = ["boat", "🚤", "🇬🇧", "👶", "kids free", "£1500", "whatsapp", "+44 7700 900123", "w h a t s a p p",
+          "قارب", "الأطفال مجاناً", "۲۰۰۰ پوند", "b0at", "раssport", "\u200b", "\u202e", "\ud800", "\x00", "ከሊቢያ",
+          "Dunkirk", "0 7 7 . 0 0", "100%", "🇫🇷➡️🇬🇧", "\n", " ", "ኣብ", "@boat_uk", "t.me/x_y", "1.5k"]
+
+
+def test_our_detector_passes_the_conformance_kit(detector) -> None:  # type: ignore[no-untyped-def]
+    check_detector(detector)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=12)), max_size=25))
+def test_every_span_is_exact_for_any_text(detector, parts: list[str]) -> None:  # type: ignore[no-untyped-def]
+    post = Post(id="h", text=" ".join(parts))
+    [a] = detector.assess([post])
+    check_assessment(post, a)
+
+
+@pytest.mark.parametrize("text", ["", "🚤🇬🇧👶💯", "\x00\x01\x02", "a" * 100_000, "ا" * 50_000 + " boat " * 1000,
+                                  "\ud800\udfff\ud800", "ضض \u202e\u202d \u2066"])
+def test_bad_input_gives_a_valid_prediction(detector, text: str) -> None:  # type: ignore[no-untyped-def]
+    post = Post(id="x", text=text)
+    [a] = detector.assess([post])
+    check_assessment(post, a)
+    json.dumps(a.to_prediction())  # serialisable
+
+
+def test_nothing_there_is_benign_with_a_low_score(detector) -> None:  # type: ignore[no-untyped-def]
+    for text in ["", "   ", "😀😀", "hello, how are you?"]:
+        [a] = detector.assess([Post(id="x", text=text)])
+        assert a.label == "benign" and a.scores["benign"] > 0.5 and not a.tactics
+
+
+def test_model_round_trips_and_refuses_other_formats(model_dir: Path, tmp_path: Path) -> None:
+    model = load_model(model_dir)
+    model.save(tmp_path / "copy")
+    again = load_model(tmp_path / "copy")
+    assert (again.labels.coef == model.labels.coef).all() and again.labels.temperature == model.labels.temperature
+    meta = json.loads((model_dir / "model.json").read_text("utf-8"))
+    (tmp_path / "weights.npz").write_bytes((model_dir / "weights.npz").read_bytes())
+    (tmp_path / "model.json").write_text(json.dumps({**meta, "format_version": 99}), "utf-8")
+    with pytest.raises(ModelError, match="format"):
+        load_model(tmp_path)
+    with pytest.raises(ModelError, match="no model"):
+        load_model(tmp_path / "missing")
+    assert b"pickle" not in (model_dir / "model.json").read_bytes()
