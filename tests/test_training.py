@@ -29,7 +29,7 @@ def test_score_counts_labels_tactics_languages_and_hard_negatives() -> None:
     assert m["labels"]["advert"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
     assert m["labels"]["seeking"]["f1"] == 1.0
     # tactics: gold {1:price,contact; 2:price; 5:contact}; predicted {1:price; 5:contact,price}; benign 3 counts as FP
-    assert m["tactics"]["price"] == {"precision": 0.25, "recall": 0.5, "f1": 0.3333, "support": 2}
+    assert m["tactics"]["price"] == {"precision": 0.3333, "recall": 0.5, "f1": 0.4, "support": 2}
     assert m["benign_false_positive_rate"] == 0.5 and m["hard_negative_false_positive_rate"] == 1.0
     assert m["languages"]["fr"]["advert"]["recall"] == 0.0 and m["languages"]["en"]["advert"]["recall"] == 1.0
     assert m["confusion"]["benign"]["advert"] == 1 and m["confusion"]["advert"]["benign"] == 1
@@ -37,10 +37,10 @@ def test_score_counts_labels_tactics_languages_and_hard_negatives() -> None:
 
 def test_thresholds_keep_benign_false_positives_within_the_limit() -> None:
     gold = [ex(str(i), "benign") for i in range(100)] + [ex("a", "advert")]
-    pred = [a(str(i), "benign", advert=i / 100) for i in range(100)] + [a("a", "advert", advert=0.99)]
+    pred = [a(str(i), "benign", advert=i / 111) for i in range(100)] + [a("a", "advert", advert=0.99)]
     t = choose_thresholds(gold, pred, max_benign_fpr=0.02)
     flagged = sum(1 for p in pred[:100] if p.scores["advert"] >= t["advert"])
-    assert flagged <= 1 and t["advert"] > 0.9 and t["seeking"] == 0.5
+    assert flagged <= 1 and t["advert"] > 0.85 and t["seeking"] == 0.5
 
 
 def test_augmented_copies_are_marked_and_keep_labels() -> None:
