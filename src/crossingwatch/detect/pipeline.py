@@ -74,7 +74,7 @@ class TextAnalyser:
         for i, norm in enumerate(norms):
             lang = langs[i]
             if lang is None:
-                lang = self.languages.identify(norm.text, corpus.get(i)) if i in corpus or norm.text.strip() else "und"
+                lang = self.languages.identify(texts[i], corpus.get(i)) if norm.text.strip() else "und"
                 if lang == "und" and hints[i]:
                     lang = hints[i] or "und"
             out.append(self._analyse(norm, lang))
