@@ -92,7 +92,8 @@ def worker(kind: str, data: Path, batch_size: int) -> dict:
                              on_prediction=lambda p: out.write(json.dumps(p, ensure_ascii=False) + "\n"))
         seconds = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"posts": summary.accepted, "seconds": round(seconds, 2), "posts_per_s": round(summary.accepted / seconds, 1),
+    rate = round(summary.accepted / seconds, 1)
+    return {"posts": summary.accepted, "seconds": round(seconds, 2), "posts_per_s": rate,
             "peak_rss_mb": round(rss_mb, 1), "load_s": round(load_s, 2), "flagged": summary.flagged}
 
 

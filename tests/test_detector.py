@@ -59,3 +59,19 @@ def test_model_round_trips_and_refuses_other_formats(model_dir: Path, tmp_path: 
     with pytest.raises(ModelError, match="no model"):
         load_model(tmp_path / "missing")
     assert b"pickle" not in (model_dir / "model.json").read_bytes()
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=6))
+def test_character_block_rows_do_not_depend_on_their_batch(texts: list[str]) -> None:
+    import numpy as np
+
+    from crossingwatch.detect.features import char_ngram_block
+
+    together = char_ngram_block(texts, (2, 4), 1 << 12).toarray()
+    for i, t in enumerate(texts):
+        alone = char_ngram_block([t], (2, 4), 1 << 12).toarray()[0]
+        assert np.allclose(together[i], alone)
+        norm = float(np.sqrt((alone ** 2).sum()))
+        assert norm == 0.0 or abs(norm - 1.0) < 1e-5
+        assert (norm == 0.0) == (len(t) < 2)

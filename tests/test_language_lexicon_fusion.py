@@ -74,7 +74,8 @@ def test_benign_posts_have_no_tactics_and_tactics_need_evidence() -> None:
     analysis = Analysis(norm, "en", lex.find(norm.text), [], [])
     benign = fuse("1", analysis, {"advert": 0.2, "seeking": 0.1, "benign": 0.7}, {}, {"advert": 0.5}, "t")
     assert benign.label == "benign" and benign.tactics == () and benign.evidence == ()
-    advert = fuse("1", analysis, {"advert": 0.9, "seeking": 0.0, "benign": 0.1}, {"contact": 0.99}, {"advert": 0.5}, "t")
+    scores = {"advert": 0.9, "seeking": 0.0, "benign": 0.1}
+    advert = fuse("1", analysis, scores, {"contact": 0.99}, {"advert": 0.5}, "t")
     assert advert.tactics == ("child_free",)  # the tactic model's "contact" has no span, so it is not claimed
     assert [(e.start, e.end, e.text) for e in advert.evidence] == [(0, 9, "kids free")]
 

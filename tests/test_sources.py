@@ -13,8 +13,8 @@ from crossingwatch.testing import check_reject
 READERS = register_sources()
 
 
-def read(path: Path, limits: Limits = Limits()) -> list[Item]:
-    items = list(read_inputs([str(path)], READERS, limits))
+def read(path: Path, limits: Limits | None = None) -> list[Item]:
+    items = list(read_inputs([str(path)], READERS, limits or Limits()))
     for it in items:
         for r in it.problems:
             check_reject(r)

@@ -21,8 +21,8 @@ def a(pid: str, label: str, tactics: tuple[str, ...] = (), advert: float = 0.0, 
 
 
 def test_score_counts_labels_tactics_languages_and_hard_negatives() -> None:
-    gold = [ex("1", "advert", ("price", "contact")), ex("2", "advert", ("price",), "fr"), ex("3", "benign", kind="news"),
-            ex("4", "benign", kind="other_benign"), ex("5", "seeking", ("contact",))]
+    gold = [ex("1", "advert", ("price", "contact")), ex("2", "advert", ("price",), "fr"),
+            ex("3", "benign", kind="news"), ex("4", "benign", kind="other_benign"), ex("5", "seeking", ("contact",))]
     pred = [a("1", "advert", ("price",)), a("2", "benign"), a("3", "advert", ("price",)), a("4", "benign"),
             a("5", "seeking", ("contact", "price"))]
     m = score(gold, pred)

@@ -33,9 +33,10 @@ def train(
     out: Annotated[str, typer.Option("--out", help="Folder to write model.json and weights.npz to.")],
     augment_share: Annotated[float, typer.Option(help="Share of posts that get an evasive augmented copy.")] = 0.6,
     seed: Annotated[int, typer.Option(help="Random seed (augmentation, calibration split).")] = 13,
-    cv_folds: Annotated[int, typer.Option(help="Choose label thresholds on this many held-out folds first (0: no).")] = 0,
-    max_benign_fpr: Annotated[float, typer.Option(help="Share of benign posts the thresholds may flag (with --cv-folds).")]
-    = 0.02,
+    cv_folds: Annotated[int, typer.Option(
+        help="Choose label thresholds on this many held-out folds first (0: no).")] = 0,
+    max_benign_fpr: Annotated[float, typer.Option(
+        help="Share of benign posts the thresholds may flag (with --cv-folds).")] = 0.02,
 ) -> None:
     """Train the text model from labelled posts (e.g. data/corpus/*.jsonl, or your own data)."""
     runtime = runtime_for()

@@ -8,6 +8,7 @@ from crossingwatch.core.assessment import (
     Indicators,
     Price,
 )
+from crossingwatch.core.detectors import Detector
 from crossingwatch.core.errors import (
     ConfigError,
     CrossingWatchError,
@@ -26,6 +27,7 @@ __all__ = [
     "Author",
     "ConfigError",
     "CrossingWatchError",
+    "Detector",
     "Event",
     "Evidence",
     "Indicators",

@@ -12,9 +12,6 @@ class Author:
     handle: str | None = None
     name: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {k: v for k, v in (("id", self.id), ("handle", self.handle), ("name", self.name)) if v}
-
 
 @dataclass(frozen=True, slots=True)
 class Media:

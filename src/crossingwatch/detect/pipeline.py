@@ -147,6 +147,7 @@ class TextDetector:
                             self.model.thresholds, name, explain=lambda t, a=analysis: self.explainer.span(a, t)))
         return out
 
-    def predict(self, analyses: Sequence[Analysis], chars: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def predict(self, analyses: Sequence[Analysis],
+                chars: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
         X = self.featuriser.transform([a.norm.text for a in analyses], [a.tags for a in analyses], chars)
         return self.model.labels.proba(X), self.model.tactics.proba(X)

@@ -13,8 +13,8 @@ from typing import Any
 
 from crossingwatch.core import LABELS, TACTICS, Assessment, Post, Reject
 from crossingwatch.detect.augment import augment
-from crossingwatch.detect.model import TextModel
 from crossingwatch.detect.fusion import choose_label
+from crossingwatch.detect.model import TextModel
 from crossingwatch.detect.pipeline import Resources, TextAnalyser
 from crossingwatch.detect.training import fit_text_model
 

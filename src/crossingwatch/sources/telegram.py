@@ -44,7 +44,8 @@ class TelegramExportReader:
             yield reject(path, 0, "(file)", f"invalid UTF-8 at byte {exc.start}: the export cannot be read")
             return
         except json.JSONDecodeError as exc:
-            yield reject(path, exc.lineno, "(file)", f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+            yield reject(path, exc.lineno, "(file)",
+                         f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
             return
         chats = _chats(doc)
         if chats is None:

@@ -87,10 +87,6 @@ class SqlStore:
         return dialect.insert(table)
 
     # PostStore -----------------------------------------------------------------------------------------
-    def save_assessed(self, pairs: Sequence[tuple[Post, Assessment]], source: str, lines: Sequence[int]) -> None:
-        with self._tx() as conn:
-            self._save(conn, pairs, [(source, n) for n in lines])
-
     def _save(self, conn: Connection, pairs: Sequence[tuple[Post, Assessment]],
               source_lines: Sequence[tuple[str, int]]) -> None:
         if not pairs:
