@@ -44,6 +44,11 @@ def test_handles_and_links(analyser) -> None:  # type: ignore[no-untyped-def]
     ("1.5k all in", 1500, None, "en"),
     ("$6,500 adult", 6500, "USD", "en"),
     ("٤٥٠٠ دولار", 4500, "USD", "ar"),
+    ("taman 25000 dh", 25000, "MAD", "ar"),
+    ("5000dt lel ras", 5000, "TND", "ar"),
+    ("Sirf 5 lakh", 500000, None, "ur"),
+    ("الثمن 3 ملايين", 3000000, None, "ar"),
+    ("1200 per person", 1200, None, "en"),  # a bare amount next to a price word
 ])
 def test_prices(analyser, text: str, amount: float, currency: str | None, lang: str) -> None:  # type: ignore[no-untyped-def]
     prices = [v for v, _ in found(analyser, text, "price", lang)]
@@ -63,3 +68,8 @@ def test_places_from_the_gazetteer(analyser) -> None:  # type: ignore[no-untyped
                                             ("1.234.567", 1234567), ("12", 12), ("1,5", 1.5)])
 def test_parse_amount(raw: str, value: float) -> None:
     assert parse_amount(raw) == value
+
+
+def test_bare_numbers_need_a_price_word_and_are_not_years(analyser) -> None:  # type: ignore[no-untyped-def]
+    assert found(analyser, "we were 1200 people on the beach", "price") == []
+    assert found(analyser, "per person since 2019", "price") == []

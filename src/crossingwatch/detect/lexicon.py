@@ -62,9 +62,13 @@ class Lexicon:
                 if folded:
                     entries.append(("*" * pattern.startswith("*") + folded + "*" * pattern.endswith("*"), term))
         self._matcher = PhraseMatcher(entries)
+        self.languages = {t.lang for t in self.terms if t.lang}
 
     def __len__(self) -> int:
         return len(self.terms)
 
-    def find(self, normalised_text: str) -> list[Hit]:
-        return [Hit(term, start, end) for start, end, term in self._matcher.find(normalised_text)]
+    def find(self, normalised_text: str, lang: str | None = None) -> list[Hit]:
+        """Every term found. Literal terms match whatever the post's language (code words travel); patterns
+        (`re:`), written for one language's grammar, run only on posts in that language when `lang` is known."""
+        only = None if lang is None or lang not in self.languages else (lambda t: t.lang in (lang, ""))
+        return [Hit(term, start, end) for start, end, term in self._matcher.find(normalised_text, only)]

@@ -8,7 +8,7 @@ term may follow a one-letter proclitic (و ف ب ل ک: "and", "so", "with", "fo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -46,8 +46,8 @@ class PhraseMatcher(Generic[P]):
         if not self._empty:
             self._automaton.make_automaton()
 
-    def find(self, text: str) -> list[tuple[int, int, P]]:
-        """Every `(start, end, payload)` found in `text`."""
+    def find(self, text: str, regex_filter: Callable[[P], bool] | None = None) -> list[tuple[int, int, P]]:
+        """Every `(start, end, payload)` found in `text`; `regex_filter` picks which patterns run (they are slow)."""
         out: list[tuple[int, int, P]] = []
         n = len(text)
         if not self._empty:
@@ -74,6 +74,8 @@ class PhraseMatcher(Generic[P]):
         if self._regexes:
             present: dict[regex.Pattern[str], bool] = {}
             for pattern, payload, script in self._regexes:
+                if regex_filter is not None and not regex_filter(payload):
+                    continue
                 if script is not None:
                     if script not in present:
                         present[script] = script.search(text) is not None

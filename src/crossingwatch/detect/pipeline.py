@@ -13,7 +13,7 @@ from crossingwatch.core import LABELS, TACTICS, Assessment, Post
 from crossingwatch.detect.explain import WordExplainer
 from crossingwatch.detect.features import Featuriser
 from crossingwatch.detect.fusion import Analysis, fuse
-from crossingwatch.detect.indicators import Found, IndicatorExtractor, Place
+from crossingwatch.detect.indicators import Found, IndicatorExtractor, Place, amounts_near
 from crossingwatch.detect.language import FastText, LanguageIdentifier
 from crossingwatch.detect.lexicon import Hit, Lexicon, Term
 from crossingwatch.detect.model import TextModel
@@ -81,8 +81,11 @@ class TextAnalyser:
         return out, chars
 
     def _analyse(self, norm: Normalised, lang: str) -> Analysis:
-        hits = self.lexicon.find(norm.text)
+        hits = self.lexicon.find(norm.text, lang)
         found = self.extractor.extract(norm.text, lang)
+        cues = [(h.start, h.end) for h in hits if h.term.tactic == "price"]
+        if cues and not any(f.kind == "price" for f in found):
+            found.extend(amounts_near(norm.text, cues, [(f.start, f.end) for f in found if f.kind == "phone"]))
         tags: list[str] = []
         for hit in hits:
             tags.append(f"__lex_{hit.term.tactic}")

@@ -106,7 +106,7 @@ def scan_posts(
             _count(summary, pending)
             store.commit_batch(run.id, list(zip(posts, assessments, strict=True)),
                                [(it.source, it.line) for it in pending if it.post is not None], problems,
-                               position, summary.counts())
+                               position, summary.counts(), predictions)
         for post, prediction in zip(posts, predictions, strict=True):
             summary.accepted += 1
             keep(post, prediction)

@@ -59,4 +59,5 @@ class ScanStore(PostStore, RejectStore, ScanRunStore, Protocol):
     """What a scan needs: posts, rejects and run checkpoints, written together in one transaction per batch."""
 
     def commit_batch(self, run_id: int, pairs: Sequence[tuple[Post, Assessment]], source_lines: Sequence[
-            tuple[str, int]], rejects: Sequence[Reject], position: int, counts: dict[str, int]) -> None: ...
+            tuple[str, int]], rejects: Sequence[Reject], position: int, counts: dict[str, int],
+            predictions: Sequence[dict[str, Any]] | None = None) -> None: ...

@@ -88,7 +88,7 @@ class SqlStore:
 
     # PostStore -----------------------------------------------------------------------------------------
     def _save(self, conn: Connection, pairs: Sequence[tuple[Post, Assessment]],
-              source_lines: Sequence[tuple[str, int]]) -> None:
+              source_lines: Sequence[tuple[str, int]], predictions: Sequence[dict[str, Any]] | None = None) -> None:
         if not pairs:
             return
         now = utcnow()
@@ -108,7 +108,8 @@ class SqlStore:
             assessment_rows.append({
                 "platform": post.platform, "post_id": post.id, "detector": assessment.detector,
                 "label": assessment.label, "score": assessment.score, "lang": assessment.lang,
-                "tactics": list(assessment.tactics), "prediction": assessment.to_prediction(), "assessed_at": now,
+                "tactics": list(assessment.tactics), "assessed_at": now,
+                "prediction": predictions[i] if predictions is not None else assessment.to_prediction(),
             })
         ins = self._insert(t.posts)
         conn.execute(ins.on_conflict_do_update(
@@ -205,10 +206,11 @@ class SqlStore:
 
     def commit_batch(self, run_id: int, pairs: Sequence[tuple[Post, Assessment]],
                      source_lines: Sequence[tuple[str, int]], rejects: Sequence[Reject], position: int,
-                     counts: dict[str, int]) -> None:
-        """Posts, assessments, rejects and the run's position in one transaction: a kill loses nothing stored."""
+                     counts: dict[str, int], predictions: Sequence[dict[str, Any]] | None = None) -> None:
+        """Posts, assessments, rejects and the run's position in one transaction: a kill loses nothing stored.
+        `predictions` are the assessments' `to_prediction()`, when the caller has them already."""
         with self._tx() as conn:
-            self._save(conn, pairs, source_lines)
+            self._save(conn, pairs, source_lines, predictions)
             self._add_rejects(conn, rejects, run_id)
             self._checkpoint(conn, run_id, position, counts, "running")
 
