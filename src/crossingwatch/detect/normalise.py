@@ -61,7 +61,7 @@ _LEET_HINT = regex.compile(r"[a-z][0-9@$!|€]|[0-9@$!|€][a-z]")
 _SEP = r"(?: ?[.\-_*·/] ?| )"
 _SPLIT_RUN = regex.compile(rf"(?<!\w)(?:\p{{L}}(?:{_SEP}\p{{L}}(?!\w)){{2,}}|(?:\+ ?)?\d(?:{_SEP}\d(?!\w)){{2,}})")
 _SEPARATORS = regex.compile(r"[ .\-_*·/]")
-_SPACES = regex.compile(r"\s{2,}")
+_SPACES = regex.compile(r" {2,}")  # every other white space is a single space by now
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,8 @@ class Normaliser:
         if self.vocabulary and _LEET_HINT.search(norm) and _LEET_WORD.search(norm):
             norm = _LEET_WORD.sub(self._unleet, norm)
         norm, starts, ends = _rewrite(norm, starts, ends, _SPLIT_RUN, _join_run)
-        norm, starts, ends = _rewrite(norm, starts, ends, _SPACES, lambda m: " ")
+        if "  " in norm:
+            norm, starts, ends = _rewrite(norm, starts, ends, _SPACES, lambda m: " ")
         return Normalised(text, norm, starts, ends)
 
     def _map_chars(self, text: str) -> tuple[str, list[int], list[int]]:

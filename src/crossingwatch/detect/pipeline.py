@@ -69,7 +69,7 @@ class TextAnalyser:
         if self._lang_layer is not None and guess:
             probs = self._lang_layer.proba(chars[guess])
             classes = self._lang_layer.classes
-            corpus = {i: dict(zip(classes, map(float, row), strict=True)) for i, row in zip(guess, probs, strict=True)}
+            corpus = {i: dict(zip(classes, row, strict=True)) for i, row in zip(guess, probs.tolist(), strict=True)}
         out = []
         for i, norm in enumerate(norms):
             lang = langs[i]
