@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 MODEL_DIR := data/models/default
 MODEL := $(MODEL_DIR)/model.json
 CORPUS := $(sort $(wildcard data/corpus/*.jsonl))
-DATA := $(wildcard data/lexicons/*.tsv data/normalise/*.tsv data/gazetteer/*.tsv)
+DATA := $(wildcard data/lexicons/*.tsv data/normalise/*.tsv data/gazetteer/*.tsv src/crossingwatch/detect/*.py)
 SAMPLE := data/samples/posts.jsonl
 
 .PHONY: setup model run test serve bench clean

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import numpy as np
+import regex
 import scipy.sparse as sp
 
 from crossingwatch.core import LABELS, TACTICS, Assessment, Post
@@ -19,6 +20,8 @@ from crossingwatch.detect.lexicon import Hit, Lexicon, Term
 from crossingwatch.detect.model import TextModel
 from crossingwatch.detect.normalise import Normalised, Normaliser
 
+_READABLE = regex.compile(r"[\p{L}\p{N}]")
+NOTHING_THERE = np.array([0.0, 0.0, 1.0])  # advert, seeking, benign
 MESSENGERS = ("whatsapp", "telegram", "signal", "viber", "imo", "messenger", "instagram", "snapchat", "tiktok",
               "inbox", "passport", "passports", "visa", "visas", "boat", "boats", "lorry", "truck", "guaranteed",
               "guarantee", "safe", "free", "kids", "children", "price", "euro", "euros", "pounds", "dollars")
@@ -145,6 +148,8 @@ class TextDetector:
         name = f"{self.name}:{self.version}"
         out = []
         for post, analysis, lp, tp in zip(posts, analyses, label_probs, tactic_probs, strict=True):
+            if not analysis.tags and not _READABLE.search(analysis.norm.text):
+                lp, tp = NOTHING_THERE, np.zeros(len(TACTICS))  # no word, number or known emoji: nothing to flag
             tactics = dict(zip(TACTICS, map(float, tp), strict=True))
             out.append(fuse(post.id, analysis, dict(zip(LABELS, map(float, lp), strict=True)), tactics,
                             self.model.thresholds, name, explain=lambda t, a=analysis: self.explainer.span(a, t)))
