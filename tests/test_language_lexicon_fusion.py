@@ -83,3 +83,17 @@ def test_benign_posts_have_no_tactics_and_tactics_need_evidence() -> None:
 def test_choose_label_respects_thresholds() -> None:
     assert choose_label({"advert": 0.6, "seeking": 0.3, "benign": 0.1}, {"advert": 0.7, "seeking": 0.25}) == "seeking"
     assert choose_label({"advert": 0.6, "seeking": 0.3, "benign": 0.1}, {"advert": 0.7, "seeking": 0.7}) == "benign"
+
+
+def test_proximity_rows_join_pieces_in_order_within_the_window() -> None:
+    n = Normaliser()
+    lex = Lexicon([Term("kids ... dont pay", "child_free", 0.8), Term("pay ... arrive*", "payment_guarantee", 0.8)], n)
+
+    def found(text: str) -> list[tuple[str, str]]:
+        norm = n.normalise(text)
+        return [(h.term.tactic, norm.original_text(h.start, h.end)) for h in lex.find(norm.text)]
+
+    assert found("kids under 10 dont pay") == [("child_free", "kids under 10 dont pay")]
+    assert found("You pay when they ARRIVE at your house") == [("payment_guarantee", "pay when they ARRIVE")]
+    assert found("dont pay for the kids") == []  # wrong order
+    assert found("kids " + "x" * 70 + " dont pay") == []  # too far apart

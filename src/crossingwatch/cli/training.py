@@ -67,18 +67,8 @@ def eval_(
     if format != "table":
         raise typer.BadParameter("use table or json", param_hint="--format")
     out = Console()
-    t = Table(title=f"Labels (n={metrics['n']}, accuracy {metrics['accuracy']:.3f})")
-    for c in ("label", "precision", "recall", "F1", "support"):
-        t.add_column(c)
-    for name, m in metrics["labels"].items():
-        t.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
-    out.print(t)
-    t = Table(title=f"Tactics (micro F1 {metrics['tactics_micro']['f1']:.3f})")
-    for c in ("tactic", "precision", "recall", "F1", "support"):
-        t.add_column(c)
-    for name, m in metrics["tactics"].items():
-        t.add_row(name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
-    out.print(t)
+    out.print(_table(f"Labels (n={metrics['n']}, accuracy {metrics['accuracy']:.3f})", "label", metrics["labels"]))
+    out.print(_table(f"Tactics (micro F1 {metrics['tactics_micro']['f1']:.3f})", "tactic", metrics["tactics"]))
     t = Table(title="Languages")
     for c in ("lang", "n", "advert P", "advert R", "seeking P", "seeking R"):
         t.add_column(c)
@@ -95,3 +85,12 @@ def eval_(
     for gold, row in metrics["confusion"].items():
         t.add_row(gold, *(str(v) for v in row.values()))
     out.print(t)
+
+
+def _table(title: str, name: str, rows: dict[str, dict[str, float]]) -> Table:
+    t = Table(title=title)
+    for c in (name, "precision", "recall", "F1", "support"):
+        t.add_column(c)
+    for key, m in rows.items():
+        t.add_row(key, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", str(m["support"]))
+    return t

@@ -1,8 +1,8 @@
-"""Features: hashed character n-grams of the normalised text plus hashed word n-grams and *tags*.
+"""Features: hashed character n-grams and word n-grams of the normalised text, and hashed *tags*.
 
-Tags are tokens such as `__lex_child_free` or `__ind_phone` that the pipeline derives from lexicon hits and
-indicators, so the linear model weighs them alongside the words. Hashing keeps the model a fixed-size array
-that needs no vocabulary file.
+Tags are tokens such as `__lex_child_free`, `__ind_phone` or `__offer_without_crossing` that the pipeline derives
+from lexicon hits and indicators; they get a block of their own so the linear model weighs them whatever the post's
+length. Hashing keeps the model a fixed-size array that needs no vocabulary file.
 """
 
 from __future__ import annotations

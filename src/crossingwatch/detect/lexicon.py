@@ -32,6 +32,19 @@ class Term:
 
 
 @dataclass(frozen=True, slots=True)
+class _Part:
+    """One piece of an `A ... B` term: found like any literal, then joined with its siblings."""
+
+    term: Term
+    index: int
+    count: int
+
+
+PROXIMITY = " ... "
+WINDOW = 60  # characters from the first piece's start to the last piece's end
+
+
+@dataclass(frozen=True, slots=True)
 class Hit:
     term: Term
     start: int  # in normalised text
@@ -57,6 +70,13 @@ class Lexicon:
                 except regex.error as exc:
                     raise ConfigError(f"{term.where}: field 'pattern': bad regular expression: {exc}") from exc
                 entries.append(("re:" + folded, term))
+            elif PROXIMITY in pattern:
+                parts = [p.strip() for p in pattern.split(PROXIMITY.strip()) if p.strip()]
+                for i, part in enumerate(parts):
+                    folded = normaliser.fold(part.strip("*"))
+                    if folded:
+                        entries.append(("*" * part.startswith("*") + folded + "*" * part.endswith("*"),
+                                        _Part(term, i, len(parts))))
             else:
                 folded = normaliser.fold(pattern.strip("*"))
                 if folded:
@@ -71,4 +91,35 @@ class Lexicon:
         """Every term found. Literal terms match whatever the post's language (code words travel); patterns
         (`re:`), written for one language's grammar, run only on posts in that language when `lang` is known."""
         only = None if lang is None or lang not in self.languages else (lambda t: t.lang in (lang, ""))
-        return [Hit(term, start, end) for start, end, term in self._matcher.find(normalised_text, only)]
+        hits: list[Hit] = []
+        pieces: dict[Term, list[tuple[int, int, int]]] = {}
+        counts: dict[Term, int] = {}
+        for start, end, payload in self._matcher.find(normalised_text, only):
+            if isinstance(payload, _Part):
+                pieces.setdefault(payload.term, []).append((payload.index, start, end))
+                counts[payload.term] = payload.count
+            else:
+                hits.append(Hit(payload, start, end))
+        for term, found in pieces.items():
+            hits.extend(_joined(term, found, counts[term]))
+        return hits
+
+
+def _joined(term: Term, found: list[tuple[int, int, int]], count: int) -> list[Hit]:
+    """`A ... B`: each A followed, within the window, by a B (and so on), pieces in order and not overlapping."""
+    by_index: dict[int, list[tuple[int, int]]] = {}
+    for i, start, end in sorted(found, key=lambda f: f[1]):
+        by_index.setdefault(i, []).append((start, end))
+    if set(by_index) != set(range(count)):
+        return []
+    out = []
+    for first_start, first_end in by_index[0]:
+        end = first_end
+        for i in range(1, count):
+            nxt = next(((a, b) for a, b in by_index[i] if a >= end and b - first_start <= WINDOW), None)
+            if nxt is None:
+                break
+            end = nxt[1]
+        else:
+            out.append(Hit(term, first_start, end))
+    return out
