@@ -73,3 +73,12 @@ def test_parse_amount(raw: str, value: float) -> None:
 def test_bare_numbers_need_a_price_word_and_are_not_years(analyser) -> None:  # type: ignore[no-untyped-def]
     assert found(analyser, "we were 1200 people on the beach", "price") == []
     assert found(analyser, "per person since 2019", "price") == []
+
+
+def test_a_destination_after_from_is_a_departure(analyser) -> None:  # type: ignore[no-untyped-def]
+    def roles(text: str) -> dict[str, str]:
+        a = analyser.analyse(text, lang="en")
+        return {f.value.name: f.value.role for f in a.found if f.kind == "place"}
+
+    assert roles("bus from London to Paris")["London"] == "departure"
+    assert roles("flights to London")["London"] != "departure"

@@ -103,5 +103,7 @@ def load_resources(data_dir: Path) -> Resources:
         currencies=load_mapping(norm_dir / "currencies.tsv", "term", "currency"),
         multipliers=multipliers,
         places=load_places(data_dir / "gazetteer" / "places.tsv"),
+        from_words=[row["term"] for _, row in _rows(norm_dir / "from_words.tsv", ("term",))]
+        if (norm_dir / "from_words.tsv").is_file() else [],
         version=digest.hexdigest()[:12],
     )

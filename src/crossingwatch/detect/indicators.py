@@ -7,7 +7,7 @@ normalised offsets; the caller maps them back to the original text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import phonenumbers
 import regex
@@ -61,6 +61,7 @@ class IndicatorExtractor:
         currencies: Mapping[str, str],
         multipliers: Mapping[str, float],
         places: Sequence[tuple[str, Place]],
+        from_words: Sequence[str] = (),
     ) -> None:
         self._currencies = {normaliser.fold(k): v for k, v in currencies.items() if normaliser.fold(k)}
         self._multipliers = {normaliser.fold(k): f for k, f in multipliers.items() if normaliser.fold(k)}
@@ -72,10 +73,12 @@ class IndicatorExtractor:
         self._after = regex.compile(rf"(?:\s?(?P<m>{mult}){edge})?(?:\s?(?P<c>{cur}){edge})?")
         self._before = regex.compile(rf"(?P<c>{cur})\s?\Z")
         self._places = PhraseMatcher([(normaliser.fold(alias), place) for alias, place in places if alias])
+        self._from = PhraseMatcher([(normaliser.fold(w), w) for w in from_words if normaliser.fold(w)])
 
     def extract(self, text: str, lang: str = "und") -> list[Found]:
         found: list[Found] = []
-        places = [Found("place", place, start, end) for start, end, place in self._places.find(text)]
+        places = self._departures([Found("place", place, start, end) for start, end, place in self._places.find(text)],
+                                  text)
         found.extend(places)
         found.extend(self._links_and_handles(text))
         phones = self._phones(text, lang, places)
@@ -84,6 +87,19 @@ class IndicatorExtractor:
         found.extend(p for p in self._prices(text) if not _overlaps(p.start, p.end, taken))
         found.sort(key=lambda f: (f.start, -f.end))
         return found
+
+    def _departures(self, places: list[Found], text: str) -> list[Found]:
+        """A destination named right after "from" ("from Belgium", "من ليبيا", "nga Franca") is where a trip starts."""
+        if not places:
+            return places
+        ends = [end for _, end, _ in self._from.find(text)]
+        out = []
+        for f in places:
+            if isinstance(f.value, Place) and f.value.role not in ("departure", "transit", "border") and any(
+                    0 <= f.start - end <= 5 for end in ends):
+                f = Found("place", replace(f.value, role="departure"), f.start, f.end)
+            out.append(f)
+        return out
 
     def _links_and_handles(self, text: str) -> list[Found]:
         out: list[Found] = []

@@ -36,6 +36,7 @@ class Resources:
     currencies: Mapping[str, str] = field(default_factory=dict)
     multipliers: Mapping[str, float] = field(default_factory=dict)
     places: Sequence[tuple[str, Place]] = ()
+    from_words: Sequence[str] = ()
     version: str = "none"
 
 
@@ -53,7 +54,7 @@ class TextAnalyser:
         self.normaliser = Normaliser(resources.emoji, vocabulary)
         self.lexicon = Lexicon(resources.terms, self.normaliser)
         self.extractor = IndicatorExtractor(self.normaliser, resources.currencies, resources.multipliers,
-                                            resources.places)
+                                            resources.places, resources.from_words)
         self._lang_layer = corpus_lang.languages if corpus_lang is not None else None
         self.languages = LanguageIdentifier(fasttext)
         self.featuriser = featuriser or Featuriser(corpus_lang.features if corpus_lang is not None else None)
