@@ -54,7 +54,8 @@ class Hit:
 class Lexicon:
     def __init__(self, terms: Iterable[Term], normaliser: Normaliser) -> None:
         self.terms = list(terms)
-        entries: list[tuple[str, Term]] = []
+        entries: list[tuple[str, Term | _Part]] = []
+        patterns: dict[str, list[tuple[str, Term]]] = {}
         for term in self.terms:
             if term.tactic not in CATEGORIES:
                 raise ConfigError(
@@ -69,7 +70,7 @@ class Lexicon:
                     regex.compile(folded)
                 except regex.error as exc:
                     raise ConfigError(f"{term.where}: field 'pattern': bad regular expression: {exc}") from exc
-                entries.append(("re:" + folded, term))
+                patterns.setdefault(term.lang, []).append(("re:" + folded, term))
             elif PROXIMITY in pattern:
                 parts = [p.strip() for p in pattern.split(PROXIMITY.strip()) if p.strip()]
                 for i, part in enumerate(parts):
@@ -81,27 +82,31 @@ class Lexicon:
                 folded = normaliser.fold(pattern.strip("*"))
                 if folded:
                     entries.append(("*" * pattern.startswith("*") + folded + "*" * pattern.endswith("*"), term))
-        self._matcher = PhraseMatcher(entries)
-        self.languages = {t.lang for t in self.terms if t.lang}
+        self._matcher: PhraseMatcher[Term | _Part] = PhraseMatcher(entries)
+        # Patterns are slow and written for one language's grammar: one matcher per language.
+        self._patterns = {lang: PhraseMatcher(rows) for lang, rows in patterns.items()}
 
     def __len__(self) -> int:
         return len(self.terms)
 
     def find(self, normalised_text: str, lang: str | None = None) -> list[Hit]:
         """Every term found. Literal terms match whatever the post's language (code words travel); patterns
-        (`re:`), written for one language's grammar, run only on posts in that language when `lang` is known."""
-        only = None if lang is None or lang not in self.languages else (lambda t: t.lang in (lang, ""))
+        (`re:`), written for one language's grammar, run only on posts in that language when it is known."""
         hits: list[Hit] = []
-        pieces: dict[Term, list[tuple[int, int, int]]] = {}
-        counts: dict[Term, int] = {}
-        for start, end, payload in self._matcher.find(normalised_text, only):
+        pieces: dict[int, list[tuple[int, int, int]]] = {}
+        parts: dict[int, _Part] = {}
+        for start, end, payload in self._matcher.find(normalised_text):
             if isinstance(payload, _Part):
-                pieces.setdefault(payload.term, []).append((payload.index, start, end))
-                counts[payload.term] = payload.count
+                pieces.setdefault(id(payload.term), []).append((payload.index, start, end))
+                parts[id(payload.term)] = payload
             else:
                 hits.append(Hit(payload, start, end))
-        for term, found in pieces.items():
-            hits.extend(_joined(term, found, counts[term]))
+        for key, found in pieces.items():
+            hits.extend(_joined(parts[key].term, found, parts[key].count))
+        matchers = self._patterns.values() if lang is None or lang not in self._patterns else \
+            [self._patterns[lang], *([self._patterns[""]] if "" in self._patterns else [])]
+        for matcher in matchers:
+            hits.extend(Hit(term, start, end) for start, end, term in matcher.find(normalised_text))
         return hits
 
 

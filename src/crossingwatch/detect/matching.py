@@ -8,7 +8,7 @@ term may follow a one-letter proclitic (و ف ب ل ک: "and", "so", "with", "fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -41,41 +41,43 @@ class PhraseMatcher(Generic[P]):
             if key:
                 grouped.setdefault(key, []).append((prefix, suffix, payload))
         for key, payloads in grouped.items():
-            self._automaton.add_word(key, (key, payloads))
+            # Everything the hot loop asks of a key, worked out once.
+            self._automaton.add_word(key, (len(key), _is_word(key[0]), _is_word(key[-1]),
+                                           any(p[1] for p in payloads), bool(_ARABIC_LETTER.match(key[0])),
+                                           payloads))
         self._empty = not grouped
         if not self._empty:
             self._automaton.make_automaton()
 
-    def find(self, text: str, regex_filter: Callable[[P], bool] | None = None) -> list[tuple[int, int, P]]:
-        """Every `(start, end, payload)` found in `text`; `regex_filter` picks which patterns run (they are slow)."""
+    def find(self, text: str) -> list[tuple[int, int, P]]:
+        """Every `(start, end, payload)` found in `text`."""
         out: list[tuple[int, int, P]] = []
         n = len(text)
         if not self._empty:
-            for last, (key, payloads) in self._automaton.iter(text):
+            for last, (size, first_word, last_word, any_suffix, arabic, payloads) in self._automaton.iter(text):
                 end = last + 1
-                start = end - len(key)
-                glued = start > 0 and _is_word(text[start - 1]) and _is_word(key[0])
-                if glued and not _proclitic(text, start, key) and not any(p[1] for p in payloads):
+                start = end - size
+                glued = start > 0 and first_word and _is_word(text[start - 1])
+                clitic = glued and arabic and _proclitic(text, start)
+                if glued and not clitic and not any_suffix:
                     continue
-                whole = end >= n or not _is_word(text[end])
+                whole = end >= n or not last_word or not _is_word(text[end])
                 for prefix, suffix, payload in payloads:
                     begin, stop = start, end
                     if glued and suffix:
                         while begin > 0 and _is_word(text[begin - 1]):
                             begin -= 1
-                    elif glued and not _proclitic(text, start, key):
+                    elif glued and not clitic:
                         continue
                     if prefix:
                         while stop < n and _is_word(text[stop]):
                             stop += 1
-                    elif not (whole or not _is_word(key[-1])):
+                    elif not whole:
                         continue
                     out.append((begin, stop, payload))
         if self._regexes:
             present: dict[regex.Pattern[str], bool] = {}
             for pattern, payload, script in self._regexes:
-                if regex_filter is not None and not regex_filter(payload):
-                    continue
                 if script is not None:
                     if script not in present:
                         present[script] = script.search(text) is not None
@@ -99,10 +101,6 @@ def _script_of(pattern: str) -> regex.Pattern[str] | None:
     return next((script for script in _SCRIPTS if script.match(letter.group(0))), None)
 
 
-def _proclitic(text: str, start: int, key: str) -> bool:
+def _proclitic(text: str, start: int) -> bool:
     """"والاطفال" still holds "الاطفال": one proclitic letter may start an Arabic-script word."""
-    return (
-        text[start - 1] in _PROCLITICS
-        and (start == 1 or not _is_word(text[start - 2]))
-        and bool(_ARABIC_LETTER.match(key[0]))
-    )
+    return text[start - 1] in _PROCLITICS and (start == 1 or not _is_word(text[start - 2]))
