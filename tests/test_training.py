@@ -16,15 +16,17 @@ def ex(pid: str, label: str, tactics: tuple[str, ...] = (), lang: str = "en", ki
     return Example(Post(id=pid, text=pid), label, tactics, lang, kind)
 
 
-def a(pid: str, label: str, tactics: tuple[str, ...] = (), advert: float = 0.0, seeking: float = 0.0) -> Assessment:
-    return Assessment(pid, label, {"advert": advert, "seeking": seeking, "benign": 1 - advert - seeking}, tactics)
+def a(pid: str, label: str, tactics: tuple[str, ...] = (), advert: float = 0.0, seeking: float = 0.0,
+      lang: str = "und") -> Assessment:
+    return Assessment(pid, label, {"advert": advert, "seeking": seeking, "benign": 1 - advert - seeking}, tactics,
+                      lang)
 
 
 def test_score_counts_labels_tactics_languages_and_hard_negatives() -> None:
     gold = [ex("1", "advert", ("price", "contact")), ex("2", "advert", ("price",), "fr"),
             ex("3", "benign", kind="news"), ex("4", "benign", kind="other_benign"), ex("5", "seeking", ("contact",))]
-    pred = [a("1", "advert", ("price",)), a("2", "benign"), a("3", "advert", ("price",)), a("4", "benign"),
-            a("5", "seeking", ("contact", "price"))]
+    pred = [a("1", "advert", ("price",), lang="en"), a("2", "benign", lang="en"), a("3", "advert", ("price",)),
+            a("4", "benign"), a("5", "seeking", ("contact", "price"), lang="en")]
     m = score(gold, pred)
     assert m["labels"]["advert"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5, "support": 2}
     assert m["labels"]["seeking"]["f1"] == 1.0
@@ -33,6 +35,7 @@ def test_score_counts_labels_tactics_languages_and_hard_negatives() -> None:
     assert m["benign_false_positive_rate"] == 0.5 and m["hard_negative_false_positive_rate"] == 1.0
     assert m["languages"]["fr"]["advert"]["recall"] == 0.0 and m["languages"]["en"]["advert"]["recall"] == 1.0
     assert m["confusion"]["benign"]["advert"] == 1 and m["confusion"]["advert"]["benign"] == 1
+    assert m["language_id_accuracy"] == 0.4  # posts 1 and 5 right; 2 is French, 3 and 4 undetermined
 
 
 def test_thresholds_keep_benign_false_positives_within_the_limit() -> None:

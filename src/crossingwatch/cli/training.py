@@ -77,7 +77,8 @@ def eval_(
                   f"{m['seeking']['precision']:.2f}", f"{m['seeking']['recall']:.2f}")
     out.print(t)
     out.print(f"false-positive rate: benign {metrics['benign_false_positive_rate']:.3f}, hard negatives "
-              f"{metrics['hard_negative_false_positive_rate']:.3f} (n={metrics['hard_negatives']})")
+              f"{metrics['hard_negative_false_positive_rate']:.3f} (n={metrics['hard_negatives']}); "
+              f"language identified correctly: {metrics['language_id_accuracy']:.3f}")
     t = Table(title="Confusion (rows gold, columns predicted)")
     t.add_column("")
     for c in metrics["confusion"]:

@@ -52,7 +52,7 @@ class LanguageIdentifier:
         scores: dict[str, float] = {}
         ft_top: tuple[str, float] | None = None
         top = max((corpus.get(c, 0.0) for c in candidates or ()), default=0.0) if corpus is not None else 0.0
-        settled = (script == "Arabic" and top >= 0.9) or (script == "Latin" and top >= 0.95)
+        settled = (script == "Arabic" and top >= 0.9) or (script == "Latin" and top >= 0.85)
         if script == "Ethiopic" or settled:
             # lid.176 has no Tigrinya; in Arabic script, where every language is one of ours, a confident corpus
             # model needs no second opinion; in Latin script only a very confident one (German is not Kurmanji).

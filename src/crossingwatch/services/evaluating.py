@@ -73,6 +73,8 @@ def score(examples: Sequence[Example], assessments: Sequence[Assessment]) -> dic
     return {
         "n": len(examples),
         "accuracy": round(sum(confusion[g][g] for g in LABELS) / max(1, len(examples)), 4),
+        "language_id_accuracy": round(sum(e.lang == a.lang for e, a in zip(examples, assessments, strict=True))
+                                      / max(1, len(examples)), 4),
         "labels": labels,
         "tactics": tactics,
         "tactics_micro": micro,

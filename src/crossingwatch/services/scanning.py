@@ -93,6 +93,7 @@ def scan_posts(
         nonlocal pending, pending_posts
         posts = [it.post for it in pending if it.post is not None]
         problems = [r for it in pending for r in it.problems]
+        _count(summary, pending)  # a resumed part is counted too: the summary describes the whole input
         if resumed:
             stored = store.find_predictions([p.key for p in posts])
             predictions = []
@@ -103,7 +104,6 @@ def scan_posts(
         else:
             assessments: list[Assessment] = detector.assess(posts)
             predictions = [a.to_prediction() for a in assessments]
-            _count(summary, pending)
             store.commit_batch(run.id, list(zip(posts, assessments, strict=True)),
                                [(it.source, it.line) for it in pending if it.post is not None], problems,
                                position, summary.counts(), predictions)
