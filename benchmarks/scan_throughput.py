@@ -73,7 +73,7 @@ class KeywordDetector:
 
 def worker(kind: str, data: Path, batch_size: int) -> dict:
     from crossingwatch.plugins.builtin_sources import register_sources
-    from crossingwatch.runtime import build_runtime
+    from crossingwatch.runtime import build_runtime, settle_for_bulk_work
     from crossingwatch.services.scanning import scan_posts
     from crossingwatch.settings import load_settings
     from crossingwatch.sources import Limits, read_inputs
@@ -85,6 +85,7 @@ def worker(kind: str, data: Path, batch_size: int) -> dict:
     detector = build_runtime(settings).detector("text") if kind == "ours" else KeywordDetector()
     load_s = time.perf_counter() - load_started
     store = open_store(str(tmp / "bench.db"))
+    settle_for_bulk_work()  # as `crossingwatch scan` does, for both
     with open(tmp / "preds.jsonl", "w", encoding="utf-8") as out:
         started = time.perf_counter()
         summary = scan_posts(read_inputs([str(data)], register_sources(), Limits()), detector, store,

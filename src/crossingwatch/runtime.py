@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -53,6 +54,15 @@ class Runtime:
         for store in self._stores.values():
             store.close()
         self._stores.clear()
+
+
+def settle_for_bulk_work() -> None:
+    """After the model and lexicons are loaded: move them out of the garbage collector's way and collect less
+    often. A scan allocates millions of short-lived objects; with the defaults, full collections keep re-walking the
+    long-lived model data (about a tenth of a scan's time)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
 
 
 def build_runtime(settings: Settings, extra_plugins: tuple[Any, ...] = ()) -> Runtime:

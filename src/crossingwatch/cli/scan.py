@@ -17,6 +17,7 @@ from rich.table import Table
 
 from crossingwatch.cli.app import DbOption, ModelOption, app, err, runtime_for
 from crossingwatch.core import Reject
+from crossingwatch.runtime import settle_for_bulk_work
 from crossingwatch.services.reporting import render_report
 from crossingwatch.services.scanning import ScanSummary, scan_posts
 from crossingwatch.sources import Limits, read_inputs
@@ -80,6 +81,7 @@ def scan(
     settings = runtime.settings
     detector = runtime.detector("text")
     store = runtime.store()
+    settle_for_bulk_work()
     shown: list[Reject] = []
     table_out = Console(stderr=output == "-")
     with ExitStack() as stack:
