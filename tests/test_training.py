@@ -60,11 +60,12 @@ def test_train_then_eval_from_the_command_line(tmp_path: Path, model_dir: Path) 
     rows = []
     for lang in ("en", "fr", "ar"):
         rows += read_jsonl(DATA / "corpus" / f"{lang}.jsonl")[:60]
-    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    (tmp_path / "corpus").mkdir()
+    data = write_jsonl(tmp_path / "corpus" / "train.jsonl", rows)
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "x", "text": "t", "label": "maybe"}\n', "utf-8")
     out = tmp_path / "model"
-    r = run_cli("train", "--data", str(data), "--data", str(bad), "--out", str(out), model_dir=model_dir)
+    r = run_cli("train", "--data", str(tmp_path / "corpus"), "--data", str(bad), "--out", str(out), model_dir=model_dir)
     assert r.returncode == 0, r.stderr.decode()
     assert "label" in r.stderr.decode() and "maybe" in r.stderr.decode()  # the bad record is named
     meta = json.loads((out / "model.json").read_text("utf-8"))

@@ -16,7 +16,16 @@ from crossingwatch.services.evaluating import evaluate
 from crossingwatch.services.training import load_labelled, train_model
 
 
+def _files(paths: list[str]) -> list[str]:
+    """Files as given; a folder stands for every *.jsonl file in it."""
+    out: list[str] = []
+    for p in paths:
+        out += sorted(str(f) for f in Path(p).glob("*.jsonl")) if Path(p).is_dir() else [p]
+    return out
+
+
 def _load(paths: list[str]):  # type: ignore[no-untyped-def]
+    paths = _files(paths)
     examples, rejects = load_labelled(paths)
     for r in rejects[:20]:
         err.print(f"[yellow]skipped[/] {r.message()}", highlight=False)
@@ -29,7 +38,8 @@ def _load(paths: list[str]):  # type: ignore[no-untyped-def]
 
 @app.command()
 def train(
-    data: Annotated[list[str], typer.Option("--data", help="Labelled JSON Lines (post + label + tactics).")],
+    data: Annotated[list[str], typer.Option(
+        "--data", help="Labelled JSON Lines (post + label + tactics), or a folder of them; repeat for more.")],
     out: Annotated[str, typer.Option("--out", help="Folder to write model.json and weights.npz to.")],
     augment_share: Annotated[float, typer.Option(help="Share of posts that get an evasive augmented copy.")] = 0.6,
     seed: Annotated[int, typer.Option(help="Random seed (augmentation, calibration split).")] = 13,
@@ -42,7 +52,7 @@ def train(
     runtime = runtime_for()
     examples = _load(data)
     model = train_model(examples, runtime.resources, Path(out), augment_share=augment_share, seed=seed,
-                        extra_info={"data": [Path(p).name for p in data]}, cv_folds=cv_folds,
+                        extra_info={"data": [Path(p).name for p in _files(data)]}, cv_folds=cv_folds,
                         max_benign_fpr=max_benign_fpr)
     info = model.info
     if "cv" in info:
