@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--C", type=float, nargs="+", default=[8.0])
+    ap.add_argument("--C", type=float, nargs="+", default=[16.0])
     args = ap.parse_args()
     examples, _ = load_labelled(sorted((ROOT / "data" / "corpus").glob("*.jsonl")))
     resources = load_resources(ROOT / "data")
