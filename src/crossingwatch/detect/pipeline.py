@@ -104,7 +104,7 @@ class TextAnalyser:
 
 
 _CROSSING = {"crossing", "false_documents", "safe_passage_claim", "payment_guarantee"}
-_OFFER = {"group_discount", "child_free", "price", "contact"}
+_OFFER = {"group_discount", "child_free", "price", "contact", "phone", "handle", "link"}
 
 
 def _conjunctions(hits: Sequence[Hit], found: Sequence[Found]) -> list[str]:
@@ -112,7 +112,7 @@ def _conjunctions(hits: Sequence[Hit], found: Sequence[Found]) -> list[str]:
     ferry advert unless something speaks of an irregular crossing, false papers or a guarantee."""
     kinds = {h.term.tactic for h in hits} | {f.kind for f in found}
     crossing = bool(kinds & _CROSSING)
-    offer = bool(kinds & (_OFFER | {"price", "phone", "handle", "link"}))
+    offer = bool(kinds & _OFFER)
     tags = []
     if offer and not crossing:
         tags.append("__offer_without_crossing")
