@@ -72,6 +72,26 @@ def test_character_block_rows_do_not_depend_on_their_batch(texts: list[str]) -> 
     for i, t in enumerate(texts):
         alone = char_ngram_block([t], (2, 4), 1 << 12).toarray()[0]
         assert np.allclose(together[i], alone)
-        norm = float(np.sqrt((alone ** 2).sum()))
-        assert norm == 0.0 or abs(norm - 1.0) < 1e-5
-        assert (norm == 0.0) == (len(t) < 2)
+        # every n-gram occurrence weighs 1/sqrt(the post's n-gram count), so the row sums to sqrt(count)
+        count = sum(max(0, len(t) - n + 1) for n in (2, 3, 4))
+        assert abs(float(alone.sum()) - float(np.sqrt(count))) < 1e-3
+        assert (count == 0) == (len(t) < 2)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=6))
+def test_word_block_columns_are_the_explainers_word_and_pair_columns(texts: list[str]) -> None:
+    """The explainer maps weights back to words with `word_index`/`pair_index`: they must name the very columns the
+    batch featuriser fills, for any text and any batch."""
+    from crossingwatch.detect.features import pair_index, word_index, word_ngram_block, words
+
+    size = 1 << 12
+    block = word_ngram_block(texts, size)
+    for i, t in enumerate(texts):
+        ws = [m.group(0) for m in words(t.replace("\x00", " "))]
+        expected = [word_index(w, size) for w in ws]
+        expected += [pair_index(a, b, size) for a, b in zip(ws, ws[1:], strict=False)]
+        row = block[i]
+        assert sorted(row.indices.tolist()) == sorted(expected)
+        if expected:
+            assert abs(float(row.data.sum()) - len(expected) ** 0.5) < 1e-3

@@ -46,6 +46,15 @@ def test_thresholds_keep_benign_false_positives_within_the_limit() -> None:
     assert flagged <= 1 and t["advert"] > 0.85 and t["seeking"] == 0.5
 
 
+def test_thresholds_maximise_f1_when_no_limit_is_given() -> None:
+    # benign up to 0.619, adverts from 0.64: the best F1 separates them; 0.5 would flag a third of the benign
+    gold = [ex(str(i), "benign") for i in range(30)] + [ex(f"a{i}", "advert") for i in range(10)]
+    pred = [a(str(i), "benign", advert=0.3 + i * 0.011) for i in range(30)] + \
+        [a(f"a{i}", "advert", advert=0.64 + i * 0.03) for i in range(10)]
+    t = choose_thresholds(gold, pred)
+    assert 0.619 < t["advert"] <= 0.64 and t["seeking"] == 0.5
+
+
 def test_augmented_copies_are_marked_and_keep_labels() -> None:
     examples, _ = load_labelled([DATA / "corpus" / "en.jsonl"])
     copies = augmented_copies(examples[:50], seed=1, share=1.0)

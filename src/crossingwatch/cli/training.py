@@ -45,8 +45,9 @@ def train(
     seed: Annotated[int, typer.Option(help="Random seed (augmentation, calibration split).")] = 13,
     cv_folds: Annotated[int, typer.Option(
         help="Choose label thresholds on this many held-out folds first (0: no).")] = 0,
-    max_benign_fpr: Annotated[float, typer.Option(
-        help="Share of benign posts the thresholds may flag (with --cv-folds).")] = 0.02,
+    max_benign_fpr: Annotated[float | None, typer.Option(
+        help="With --cv-folds: the share of held-out benign posts the thresholds may flag at most (default: no "
+             "limit; thresholds maximise F1).")] = None,
 ) -> None:
     """Train the text model from labelled posts (e.g. data/corpus/*.jsonl, or your own data)."""
     runtime = runtime_for()

@@ -4,14 +4,10 @@ words of the post that weigh most for that tactic become its evidence span, so e
 
 from __future__ import annotations
 
-import regex
-from sklearn.utils import murmurhash3_32
-
 from crossingwatch.core import TACTICS
+from crossingwatch.detect.features import pair_index, word_index, words
 from crossingwatch.detect.fusion import Analysis
 from crossingwatch.detect.model import TextModel
-
-_TOKEN = regex.compile(r"(?u)\b\w+\b")  # the word featuriser's token pattern
 
 
 class WordExplainer:
@@ -19,21 +15,18 @@ class WordExplainer:
         self._weights = model.tactics.coef
         self._offset = 1 << model.features.char_bits
         self._size = 1 << model.features.word_bits
-
-    def _index(self, token: str) -> int:
-        h = murmurhash3_32(token, seed=0, positive=False)
-        return (2147483647 - (self._size - 1)) % self._size if h == -2147483648 else abs(h) % self._size
+        self._max_chars = model.features.max_chars
 
     def span(self, analysis: Analysis, tactic: str) -> tuple[int, int] | None:
         """The normalised span of the word (or word pair) that weighs most for `tactic`, if any weighs for it."""
         row = self._weights[TACTICS.index(tactic)]
-        tokens = list(_TOKEN.finditer(analysis.norm.text[:3000]))
+        tokens = words(analysis.norm.text[: self._max_chars])
         best: tuple[float, int, int] | None = None
         for i, tok in enumerate(tokens):
-            score = float(row[self._offset + self._index(tok.group(0))])
+            score = float(row[self._offset + word_index(tok.group(0), self._size)])
             start, end = tok.start(), tok.end()
             if i + 1 < len(tokens):
-                pair = float(row[self._offset + self._index(f"{tok.group(0)} {tokens[i + 1].group(0)}")])
+                pair = float(row[self._offset + pair_index(tok.group(0), tokens[i + 1].group(0), self._size)])
                 if pair > 0:
                     score += pair
                     end = tokens[i + 1].end()

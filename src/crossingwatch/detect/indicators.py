@@ -23,6 +23,7 @@ LANG_REGION = {
 }
 
 _ANY_DIGIT = regex.compile(r"\d")
+_GROUP_SEPARATOR = regex.compile(r"[.,]")
 _DIGITS = regex.compile(r"\d(?:[\s().\-]*\d){6,}")
 _HANDLE = regex.compile(r"(?<![\w@.])@([a-z0-9_](?:[a-z0-9_.]{1,30}[a-z0-9_]))(?![\w@])")
 _MESSENGER_HANDLE = regex.compile(
@@ -72,6 +73,7 @@ class IndicatorExtractor:
         self._number = regex.compile(rf"(?<![\p{{L}}\p{{N}}.,])(?:{_NUM})")
         self._after = regex.compile(rf"(?:\s?(?P<m>{mult}){edge})?(?:\s?(?P<c>{cur}){edge})?")
         self._before = regex.compile(rf"(?P<c>{cur})\s?\Z")
+        self._currency_ends = {c[-1] for c in self._currencies}  # a currency before a number ends with one of these
         self._places = PhraseMatcher([(normaliser.fold(alias), place) for alias, place in places if alias])
         self._from = PhraseMatcher([(normaliser.fold(w), w) for w in from_words if normaliser.fold(w)])
 
@@ -149,7 +151,8 @@ class IndicatorExtractor:
             mult, cur = (after.group("m"), after.group("c")) if after else (None, None)
             if mult or cur:
                 stop = after.end()
-            if not cur:
+            if not cur and begin > 0 and (text[begin - 1] in self._currency_ends or (
+                    begin > 1 and text[begin - 1].isspace() and text[begin - 2] in self._currency_ends)):
                 before = self._before.search(text, max(0, begin - 16), begin)
                 if before:
                     cur, begin = before.group("c"), before.start()
@@ -191,7 +194,7 @@ def parse_amount(num: str) -> float | None:
     s = num.strip().replace("'", "").replace(" ", "")
     if not s:
         return None
-    groups = regex.split(r"[.,]", s)
+    groups = _GROUP_SEPARATOR.split(s)
     if len(groups) > 1 and all(len(g) == 3 for g in groups[1:]):
         return float("".join(groups))
     if len(groups) > 2 and all(len(g) == 3 for g in groups[1:-1]):

@@ -22,10 +22,13 @@ _FT_ALIASES = {"ku": "kmr", "diq": "kmr", "arz": "ar", "ary": "ar", "acm": "ar",
 _SORANI = regex.compile(r"[ێڵۆڕ]")
 _PASHTO = regex.compile(r"[ټډړږښګځڅ]")
 _URDU = regex.compile(r"[ٹڈڑںے]")
-_STRIP = regex.compile(r"https?://\S+|www\.\S+|[@#]\w+|\S*\d\S*|[^\p{L}\s]+")
-_ARABIC = regex.compile(r"\p{Arabic}")
-_ETHIOPIC = regex.compile(r"\p{Ethiopic}")
-_LATIN = regex.compile(r"\p{Latin}")
+_NON_LETTERS = regex.compile(r"[^\p{L}\s]+")
+_DIGIT = regex.compile(r"\d")
+_LINKS_AND_HANDLES = ("http", "www.", "@", "#")
+_ARABIC = regex.compile(r"\p{Arabic}+")
+_ETHIOPIC = regex.compile(r"\p{Ethiopic}+")
+_LATIN = regex.compile(r"\p{Latin}+")
+_MAX_CHARS = 2000  # the language of a post shows in its first 2,000 characters
 _ANY_LETTER = regex.compile(r"\p{L}")
 
 FastText = Callable[[str], list[tuple[str, float]]]
@@ -37,7 +40,7 @@ class LanguageIdentifier:
 
     def identify(self, text: str, corpus: Mapping[str, float] | None = None) -> str:
         """The language of `text`; `corpus` is our character model's probabilities for it, if there is one."""
-        clean = _STRIP.sub(" ", text).strip()
+        clean = _letters_only(text[:_MAX_CHARS])
         script = _dominant_script(clean)
         if script is None:
             return "und"
@@ -78,10 +81,18 @@ class LanguageIdentifier:
         return ft_top[0] if ft_top else "und"
 
 
+def _letters_only(text: str) -> str:
+    """The words of `text` without links, handles, tokens with a digit in them, or anything that is not a letter."""
+    words = [w for w in text.split() if not (w.startswith(_LINKS_AND_HANDLES) or _DIGIT.search(w))]
+    return _NON_LETTERS.sub(" ", " ".join(words)).strip()
+
+
 def _dominant_script(text: str) -> str | None:
     sample = text[:400]
-    counts = {"Arabic": len(_ARABIC.findall(sample)), "Ethiopic": len(_ETHIOPIC.findall(sample)),
-              "Latin": len(_LATIN.findall(sample))}
+    if sample.isascii():
+        return "Latin" if _LATIN.search(sample) else None
+    counts = {"Arabic": sum(map(len, _ARABIC.findall(sample))), "Ethiopic": sum(map(len, _ETHIOPIC.findall(sample))),
+              "Latin": sum(map(len, _LATIN.findall(sample)))}
     best = max(counts, key=lambda k: counts[k])
     if counts[best] == 0:
         return "Other" if _ANY_LETTER.search(sample) else None

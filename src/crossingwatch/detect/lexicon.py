@@ -102,9 +102,12 @@ class Lexicon:
             else:
                 hits.append(Hit(payload, start, end))
         for key, found in pieces.items():
-            hits.extend(_joined(parts[key].term, found, parts[key].count))
-        matchers = self._patterns.values() if lang is None or lang not in self._patterns else \
-            [self._patterns[lang], *([self._patterns[""]] if "" in self._patterns else [])]
+            if len(found) >= parts[key].count and len({i for i, _, _ in found}) == parts[key].count:
+                hits.extend(_joined(parts[key].term, found, parts[key].count))
+        if lang is None or lang == "und":
+            matchers = list(self._patterns.values())  # the language is unknown: every language's patterns
+        else:
+            matchers = [m for m in (self._patterns.get(lang), self._patterns.get("")) if m is not None]
         for matcher in matchers:
             hits.extend(Hit(term, start, end) for start, end, term in matcher.find(normalised_text))
         return hits

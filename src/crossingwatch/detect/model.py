@@ -20,7 +20,7 @@ from crossingwatch.core.errors import ModelError
 from crossingwatch.detect.features import FeatureConfig
 
 FORMAT = "crossingwatch-text-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: character n-grams weighed by the post's n-gram count (features.char_ngram_block)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import regex
@@ -73,8 +73,8 @@ class Normalised:
 
     original: str
     text: str
-    starts: list[int]
-    ends: list[int]
+    starts: Sequence[int]  # a list, or a `range` where the offsets are the identity
+    ends: Sequence[int]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The original span covering normalised characters `[start, end)`."""
@@ -150,16 +150,16 @@ class Normaliser:
         return rep
 
     def normalise(self, text: str) -> Normalised:
-        chars = set(text)
-        if not chars <= self._simple:
-            for c in chars - self._simple:
-                self._char(c)
-        if chars <= self._simple:
+        odd = set(text) - self._simple
+        for c in odd:
+            self._char(c)
+        odd -= self._simple
+        if not odd:
             # Every character maps to exactly one: translate in C, offsets are the identity.
             n = len(text)
-            norm, starts, ends = text.translate(self._table), list(range(n)), list(range(1, n + 1))
+            norm, starts, ends = text.translate(self._table), range(n), range(1, n + 1)
         else:
-            norm, starts, ends = self._map_chars(text)
+            norm, starts, ends = self._map_chars(text, odd)
         if _CYR_GREEK.search(norm):
             norm = _MIXED_WORD.sub(_unconfuse, norm)
         if self.vocabulary and _LEET_HINT.search(norm) and _LEET_WORD.search(norm):
@@ -170,14 +170,29 @@ class Normaliser:
             norm, starts, ends = _rewrite(norm, starts, ends, _SPACES, lambda m: " ")
         return Normalised(text, norm, starts, ends)
 
-    def _map_chars(self, text: str) -> tuple[str, list[int], list[int]]:
+    def _map_chars(self, text: str, odd: set[str]) -> tuple[str, list[int], list[int]]:
+        """The text with the `odd` characters (those that do not map to exactly one) mapped one by one and the
+        runs between them translated in C."""
+        positions: list[int] = []
+        for c in odd:
+            i = text.find(c)
+            while i != -1:
+                positions.append(i)
+                i = text.find(c, i + 1)
+        positions.sort()
         pieces: list[str] = []
         starts: list[int] = []
         ends: list[int] = []
-        char, flags = self._char, self._flags
+        char, flags, table = self._char, self._flags, self._table
         n = len(text)
-        i = 0
-        while i < n:
+        last = 0
+        for i in positions:
+            if i < last:
+                continue  # the second letter of a flag
+            if i > last:
+                pieces.append(text[last:i].translate(table))
+                starts.extend(range(last, i))
+                ends.extend(range(last + 1, i + 1))
             c = text[i]
             if flags and "\U0001f1e6" <= c <= "\U0001f1ff" and i + 1 < n and text[i:i + 2] in flags:
                 rep, width = f" {flags[text[i:i + 2]]} ", 2
@@ -188,7 +203,11 @@ class Normaliser:
                 lr = len(rep)
                 starts.extend([i] * lr)
                 ends.extend([i + width] * lr)
-            i += width
+            last = i + width
+        if last < n:
+            pieces.append(text[last:].translate(table))
+            starts.extend(range(last, n))
+            ends.extend(range(last + 1, n + 1))
         return "".join(pieces), starts, ends
 
     def _unleet(self, m: regex.Match[str]) -> str:
@@ -214,11 +233,11 @@ def _join_run(m: regex.Match[str]) -> str:
 
 def _rewrite(
     text: str,
-    starts: list[int],
-    ends: list[int],
+    starts: Sequence[int],
+    ends: Sequence[int],
     pattern: regex.Pattern[str],
     replace: Callable[[regex.Match[str]], str],
-) -> tuple[str, list[int], list[int]]:
+) -> tuple[str, Sequence[int], Sequence[int]]:
     """Apply a length-changing substitution and carry the offset map along.
 
     A replacement that only deletes characters from its match keeps each survivor's own span (so the
