@@ -35,7 +35,10 @@ test: $(MODEL)
 	$(BIN)/python -m pytest -q
 
 bench: $(MODEL)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/scan_throughput.py
+	$(BIN)/python benchmarks/match_pdq.py --n 1000000
+	$(BIN)/python benchmarks/ocr.py
 
 clean:
 	rm -rf out $(MODEL_DIR) .pytest_cache

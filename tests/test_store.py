@@ -106,3 +106,30 @@ def test_unreachable_database_is_a_clear_error() -> None:
 
     with pytest.raises(StoreError, match="cannot open database"):
         open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+
+
+def test_migrations_build_exactly_the_tables_the_code_uses(store: SqlStore) -> None:
+    import sqlalchemy as sa
+
+    from crossingwatch.store import tables as t
+
+    inspector = sa.inspect(store.engine)
+    for name, table in t.metadata.tables.items():
+        columns = {c["name"] for c in inspector.get_columns(name)}
+        assert columns == {c.name for c in table.columns}, f"migrations and tables.py disagree on {name}"
+
+
+def test_banks_and_entries_on_every_backend(store: SqlStore) -> None:
+    from crossingwatch.core.errors import Conflict
+    from crossingwatch.store import NewEntry
+
+    store.create_bank("ads")
+    with pytest.raises(Conflict):
+        store.create_bank("ads")
+    [e] = store.add_entries("ads", [NewEntry("phone", "+447700900123", tags=("channel",))], "ana")
+    assert store.add_entries("ads", [NewEntry("phone", "+447700900123")], "ana")[0].id == e.id
+    removed = store.remove_entry("ads", e.id, "ana", "mistake")
+    assert removed.removed_at and store.list_entries("ads") == [] and store.unmatchable_entry_ids("phone") == [e.id]
+    store.add_ocr_text("a" * 64, "eng", "hello")
+    store.add_ocr_text("a" * 64, "eng", "hello")  # twice: kept once
+    assert store.find_ocr_text("a" * 64, "eng") == "hello" and store.find_ocr_text("a" * 64, "ara") is None

@@ -37,6 +37,17 @@ class Runtime:
             raise ConfigError(f"unknown detector {name!r}; installed: {', '.join(sorted(factories))}")
         return factories[name].build(self)
 
+    def signal_types(self) -> dict[str, Any]:
+        """The installed signal types by name (`SignalType` objects)."""
+        types = {t.name: t for group in self.plugins.hook.register_signal_types() for t in group}
+        return dict(sorted(types.items()))
+
+    def index_dir(self) -> Path:
+        if self.settings.index_dir:
+            return Path(self.settings.index_dir)
+        db = str(self.settings.db)
+        return Path(db + ".index") if "://" not in db else Path("crossingwatch-index")
+
     def sources(self) -> list[SourceReader]:
         return [reader for group in self.plugins.hook.register_sources() for reader in group]
 

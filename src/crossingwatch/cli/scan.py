@@ -6,6 +6,7 @@ import hashlib
 import json
 import sys
 import uuid
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -17,7 +18,10 @@ from rich.table import Table
 
 from crossingwatch.cli.app import DbOption, ModelOption, app, err, runtime_for
 from crossingwatch.core import Reject
-from crossingwatch.runtime import settle_for_bulk_work
+from crossingwatch.core.detectors import Detector
+from crossingwatch.runtime import Runtime, settle_for_bulk_work
+from crossingwatch.services.banking import Matcher
+from crossingwatch.services.media_scanning import MediaAwareDetector, StoreOcrCache
 from crossingwatch.services.reporting import render_report
 from crossingwatch.services.scanning import ScanSummary, scan_posts
 from crossingwatch.sources import Limits, read_inputs
@@ -79,7 +83,7 @@ def scan(
     """
     runtime = runtime_for(db, model_dir)
     settings = runtime.settings
-    detector = runtime.detector("text")
+    text_detector = runtime.detector("text")
     store = runtime.store()
     settle_for_bulk_work()
     shown: list[Reject] = []
@@ -96,6 +100,11 @@ def scan(
                           highlight=False, markup=True, soft_wrap=True)
             shown.append(r)
 
+        def on_media_problem(r: Reject) -> None:
+            store.add_rejects([r], None)
+            on_reject(r)
+
+        detector = with_media(runtime, text_detector, on_media_problem)
         progress = Progress(SpinnerColumn(), TextColumn("scanning"), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), console=err, disable=quiet, transient=False)
         with progress:
@@ -115,6 +124,22 @@ def scan(
         print_table(summary, table_out)
     _print_summary(summary, rejects, report)
     runtime.close()
+
+
+def with_media(runtime: Runtime, text: Detector, on_problem: Callable[[Reject], None]) -> MediaAwareDetector:
+    """The text detector plus media: hashes matched against the banks, and OCR when Tesseract is installed."""
+    from crossingwatch.media.ocr import Ocr, OcrUnavailable
+
+    store = runtime.store()
+    matcher = Matcher(store, runtime.index_dir()) if store.list_banks() else None
+    ocr: Ocr | None = Ocr(cache=StoreOcrCache(store)) if runtime.settings.ocr else None
+    try:
+        if ocr is not None:
+            ocr.available_languages  # noqa: B018  (checks that tesseract runs)
+    except OcrUnavailable as exc:
+        err.print(f"[yellow]warning[/] {exc}; images are hashed and matched but not read", highlight=False)
+        ocr = None
+    return MediaAwareDetector(text, list(runtime.signal_types().values()), matcher, ocr, on_problem)
 
 
 def print_table(summary: ScanSummary, console: Console, limit: int = 25) -> None:

@@ -11,6 +11,7 @@ from crossingwatch.core.assessment import (
 from crossingwatch.core.detectors import Detector
 from crossingwatch.core.errors import (
     ConfigError,
+    Conflict,
     CrossingWatchError,
     InputError,
     ModelError,
@@ -34,6 +35,7 @@ __all__ = [
     "InputError",
     "Media",
     "ModelError",
+    "Conflict",
     "NotFound",
     "Post",
     "Price",

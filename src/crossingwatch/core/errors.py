@@ -2,10 +2,17 @@
 
     CrossingWatchError
     ├── ConfigError        a setting, plugin or data file is wrong (names the setting or file)
+    │   └── OcrUnavailable     Tesseract is not installed (media/ocr.py)
     ├── InputError         an input record or file cannot be read (names file, line, field)
+    │   └── ImageRejected      an image that cannot be opened safely, with the reason (media/images.py)
     ├── ModelError         a model directory is missing, corrupt or of an unknown version
+    ├── OcrFailed          Tesseract failed or timed out on an image (media/ocr.py)
     ├── StoreError         the database cannot be opened, migrated or written
-    │   └── NotFound       a `get_` found nothing with that key
+    │   ├── NotFound       a `get_` found nothing with that key
+    │   └── Conflict       an `add_`/`create_` would duplicate something that must be unique (a bank's name)
+    └── WorkflowError      a decision or status change the rules do not allow (core/workflow.py)
+        ├── InvalidTransition  a referred item's status cannot move that way
+        └── EditConflict       someone else changed the record since it was read (optimistic locking)
 """
 
 from __future__ import annotations
@@ -36,4 +43,8 @@ class StoreError(CrossingWatchError):
 
 
 class NotFound(StoreError):
+    pass
+
+
+class Conflict(StoreError):
     pass

@@ -23,3 +23,8 @@ def register_sources() -> list[Any]:  # type: ignore[empty-body]
 @hookspec
 def track_event(event: Any) -> None:
     """Receive every audit `Event` (the default store writes them to the hash-chained audit log)."""
+
+
+@hookspec
+def register_signal_types() -> list[Any]:  # type: ignore[empty-body]
+    """Return `SignalType` objects (a name, validate, compare, hash_file) that banks can hold and match."""

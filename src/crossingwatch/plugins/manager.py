@@ -11,6 +11,7 @@ from crossingwatch.plugins import hookspecs
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "crossingwatch.plugins.builtin_detectors",
     "crossingwatch.plugins.builtin_sources",
+    "crossingwatch.plugins.builtin_signals",
 )
 
 

@@ -16,11 +16,13 @@ from sqlalchemy import Connection, Engine, create_engine, event, func, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from crossingwatch.core import Assessment, Event, Post, Reject
+from crossingwatch.core import Assessment, Author, Event, Media, Post, Reject
 from crossingwatch.core.errors import StoreError
 from crossingwatch.core.events import utcnow
 from crossingwatch.store import tables as t
+from crossingwatch.store.bank_sql import BankSql
 from crossingwatch.store.protocols import ScanRun, StoredAssessment
+from crossingwatch.store.workflow_sql import WorkflowSql
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -57,7 +59,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SqlStore:
+class SqlStore(BankSql, WorkflowSql):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
@@ -147,6 +149,17 @@ class SqlStore:
                  .order_by(a.c.score.desc(), a.c.platform, a.c.post_id).limit(limit).offset(offset))
         with self._tx() as conn:
             return [StoredAssessment(*row) for row in conn.execute(query)]
+
+    def find_post(self, platform: str, post_id: str) -> Post | None:
+        with self._tx() as conn:
+            r = conn.execute(select(t.posts).where((t.posts.c.platform == platform) &
+                                                   (t.posts.c.post_id == post_id))).first()
+        if r is None:
+            return None
+        media = tuple(Media(m.get("type", "image"), m.get("path"), m.get("sha256")) for m in (r.media or []))
+        return Post(id=r.post_id, text=r.text, platform=r.platform, url=r.url, created_at=r.created_at,
+                    author=Author(r.author_id, r.author_handle, r.author_name), lang_hint=r.lang_hint, media=media,
+                    extra=dict(r.extra or {}))
 
     def count_posts(self) -> int:
         with self._tx() as conn:

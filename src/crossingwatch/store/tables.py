@@ -93,3 +93,135 @@ audit_events = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
 )
+
+banks = Table(
+    "banks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),  # flag: matches flag a post; benign: matches clear it
+    Column("enabled", Integer, nullable=False),
+    Column("pdq_threshold", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+bank_entries = Table(
+    "bank_entries", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("bank_id", Integer, ForeignKey("banks.id"), nullable=False),
+    Column("signal_type", String(32), nullable=False),
+    Column("value", String(512), nullable=False),
+    Column("quality", Integer),
+    Column("source_case", String(255)),
+    Column("added_by", String(255), nullable=False),
+    Column("added_at", String(32), nullable=False),
+    Column("tags", JSON, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("removed_at", String(32)),  # a tombstone: kept for audit, never matched
+    Column("removed_by", String(255)),
+    Column("removed_reason", Text),
+    Index("ix_bank_entries_signal", "signal_type", "value"),
+    Index("ix_bank_entries_bank", "bank_id", "signal_type", "value"),
+)
+
+ocr_cache = Table(
+    "ocr_cache", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("langs", String(128), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", String(32), nullable=False),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("fingerprint", String(64), nullable=False, unique=True),  # near-identical posts share one
+    Column("state", String(16), nullable=False),
+    Column("label", String(16), nullable=False),  # the detector's
+    Column("score", Float, nullable=False),
+    Column("priority", Float, nullable=False),
+    Column("tactics", JSON, nullable=False),
+    Column("lang", String(32), nullable=False),
+    Column("route", String(32)),
+    Column("bank_match", Integer, nullable=False),
+    Column("opened_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("version", Integer, nullable=False),  # optimistic locking: a decision names the version it saw
+    Index("ix_cases_state_priority", "state", "priority"),
+)
+
+case_posts = Table(
+    "case_posts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("platform", String(64), nullable=False),
+    Column("post_id", String(512), nullable=False),
+    Column("added_at", String(32), nullable=False),
+    UniqueConstraint("platform", "post_id", name="uq_case_posts_post"),
+)
+
+decisions = Table(
+    "decisions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("decision", String(32), nullable=False),
+    Column("reviewer", String(255), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("tactics", JSON, nullable=False),
+)
+
+referrals = Table(
+    "referrals", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(64), nullable=False, index=True),
+    Column("jurisdiction", String(16), nullable=False),
+    Column("sender_name", Text, nullable=False),
+    Column("sender_email", Text, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("sent_at", String(32)),
+)
+
+referral_items = Table(
+    "referral_items", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("referral_id", Integer, ForeignKey("referrals.id"), nullable=False, index=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False),
+    Column("platform", String(64), nullable=False),
+    Column("post_id", String(512), nullable=False),
+    Column("url", Text),
+    Column("status", String(16), nullable=False),
+    Column("detected_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+item_events = Table(
+    "item_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", Integer, ForeignKey("referral_items.id"), nullable=False, index=True),
+    Column("from_status", String(16), nullable=False),
+    Column("to_status", String(16), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("details", JSON, nullable=False),  # e.g. the platform's statement of reasons
+)
+
+evidence_files = Table(
+    "evidence_files", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("platform", String(64), nullable=False),
+    Column("post_id", String(512), nullable=False),
+    Column("kind", String(16), nullable=False),  # record | text | media
+    Column("name", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("captured_at", String(32), nullable=False),
+    Column("source_url", Text),
+    Column("collector", String(255), nullable=False),
+    UniqueConstraint("case_id", "platform", "post_id", "kind", "name", name="uq_evidence_item"),
+)
