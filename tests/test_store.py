@@ -133,3 +133,31 @@ def test_banks_and_entries_on_every_backend(store: SqlStore) -> None:
     store.add_ocr_text("a" * 64, "eng", "hello")
     store.add_ocr_text("a" * 64, "eng", "hello")  # twice: kept once
     assert store.find_ocr_text("a" * 64, "eng") == "hello" and store.find_ocr_text("a" * 64, "ara") is None
+
+
+def test_cases_referrals_and_statuses_on_every_backend(store: SqlStore) -> None:
+    from crossingwatch.core.workflow import EditConflict, InvalidTransition
+
+    store.commit_batch(store.start_run("f", "d", ["x"]).id, [pair("1"), pair("2")], [("x", 1), ("x", 2)], [], 2, {})
+    case, created = store.upsert_case("fp", [("facebook", "1")], label="advert", score=0.9, priority=1.2,
+                                      tactics=["price"], lang="en", route=None, bank_match=False)
+    again, created_again = store.upsert_case("fp", [("facebook", "2"), ("facebook", "1")], label="advert", score=0.95,
+                                             priority=1.0, tactics=["contact"], lang="en", route=None,
+                                             bank_match=True)
+    assert created and not created_again and again.id == case.id
+    assert again.posts == (("facebook", "1"), ("facebook", "2")) and again.score == 0.95 and again.priority == 1.2
+    assert set(again.tactics) == {"price", "contact"} and again.bank_match
+    _, decided = store.add_decision(case.id, "confirm_advert", "confirmed", "ana", "", ["price"], again.version)
+    with pytest.raises(EditConflict):
+        store.add_decision(case.id, "not_smuggling", "dismissed", "ben", "", [], again.version)
+    assert store.list_cases(["confirmed"]) == [store.get_case(case.id)] and decided.state == "confirmed"
+    referral = store.add_referral("facebook", "uk", "Unit", "u@example.org", "ana",
+                                  [(case.id, "facebook", "1", "https://f/1", case.opened_at)])
+    [item] = referral.items
+    item, changed = store.update_item_status(item.id, "sent", actor="ana", note="", details={}, at="2026-11-01T00:00Z")
+    assert changed and item.status == "sent"
+    _, changed = store.update_item_status(item.id, "sent", actor="ana", note="", details={}, at="2026-11-01T00:00Z")
+    assert not changed  # the same change again is recorded once
+    with pytest.raises(InvalidTransition):
+        store.update_item_status(item.id, "draft", actor="ana", note="", details={}, at="2026-11-02T00:00Z")
+    assert [e.to_status for e in store.list_item_events(item.id)] == ["sent"]

@@ -48,6 +48,12 @@ class Runtime:
         db = str(self.settings.db)
         return Path(db + ".index") if "://" not in db else Path("crossingwatch-index")
 
+    def evidence_dir(self) -> Path:
+        if self.settings.evidence_dir:
+            return Path(self.settings.evidence_dir)
+        db = str(self.settings.db)
+        return Path(db + ".evidence") if "://" not in db else Path("crossingwatch-evidence")
+
     def sources(self) -> list[SourceReader]:
         return [reader for group in self.plugins.hook.register_sources() for reader in group]
 

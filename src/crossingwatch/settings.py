@@ -47,6 +47,14 @@ REGISTRY: tuple[Setting, ...] = (
     Setting("report_limit", 200, "Most flagged posts listed in the HTML report and the terminal table.", int),
     Setting("index_dir", "", "Folder of the saved PDQ matching index (`crossingwatch bank reindex` writes it). "
             "Default: beside a SQLite database (<db>.index), else ./crossingwatch-index."),
+    Setting("evidence_dir", "", "Folder of preserved evidence (content-addressed, read-only originals). Default: "
+            "beside a SQLite database (<db>.evidence), else ./crossingwatch-evidence."),
+    Setting("four_eyes", False, "A referral needs two reviewers' confirmations of each case.", _bool),
+    Setting("jurisdiction", "uk", "Whose law referrals cite (a table of data/legal/jurisdictions.toml)."),
+    Setting("sender_name", "", "The name notices are sent in (DSA Article 16(2)(c))."),
+    Setting("sender_email", "", "The email address notices are sent from."),
+    Setting("retention_days", 180, "Days a post that no reviewer confirmed is kept before `crossingwatch retention "
+            "apply` deletes it.", int),
     Setting("ocr", True, "Read the text in images with Tesseract during a scan (hashing and matching happen anyway).",
             _bool),
 )

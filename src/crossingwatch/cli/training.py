@@ -10,10 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crossingwatch.cli.app import ModelOption, app, err, runtime_for
+from crossingwatch.cli.app import DbOption, ModelOption, app, err, runtime_for
 from crossingwatch.core.errors import InputError
 from crossingwatch.services.evaluating import evaluate
-from crossingwatch.services.training import load_labelled, train_model
+from crossingwatch.services.training import Example, load_labelled, review_split, train_model
 
 
 def _files(paths: list[str]) -> list[str]:
@@ -38,9 +38,13 @@ def _load(paths: list[str]):  # type: ignore[no-untyped-def]
 
 @app.command()
 def train(
-    data: Annotated[list[str], typer.Option(
-        "--data", help="Labelled JSON Lines (post + label + tactics), or a folder of them; repeat for more.")],
     out: Annotated[str, typer.Option("--out", help="Folder to write model.json and weights.npz to.")],
+    data: Annotated[list[str] | None, typer.Option(
+        "--data", help="Labelled JSON Lines (post + label + tactics), or a folder of them; repeat for more.")] = None,
+    from_reviews: Annotated[bool, typer.Option(
+        "--from-reviews", help="Add the reviewers' decisions in the database as examples; a held-back fifth of them "
+                               "measures the current model and the new one.")] = False,
+    db: DbOption = None,
     augment_share: Annotated[float, typer.Option(help="Share of posts that get an evasive augmented copy.")] = 0.6,
     seed: Annotated[int, typer.Option(help="Random seed (augmentation, calibration split).")] = 13,
     cv_folds: Annotated[int, typer.Option(
@@ -49,11 +53,29 @@ def train(
         help="With --cv-folds: the share of held-out benign posts the thresholds may flag at most (default: no "
              "limit; thresholds maximise F1).")] = None,
 ) -> None:
-    """Train the text model from labelled posts (e.g. data/corpus/*.jsonl, or your own data)."""
-    runtime = runtime_for()
-    examples = _load(data)
+    """Train the text model from labelled posts (e.g. data/corpus/*.jsonl, or your own data), and from the unit's
+    own review decisions with --from-reviews."""
+    runtime = runtime_for(db)
+    if not data and not from_reviews:
+        raise InputError("give --data FILE (or a folder), --from-reviews, or both", field="data")
+    examples = _load(data) if data else []
+    given = len(examples)
+    held: list[Example] = []
+    before = None
+    if from_reviews:
+        from crossingwatch.services.reviewing import reviewed_examples
+
+        reviewed, held = review_split(reviewed_examples(runtime.store()), seed=seed)
+        if not reviewed:
+            raise InputError("the database has no decided cases to learn from (`crossingwatch cases decide`)",
+                             field="from_reviews")
+        examples = examples + reviewed
+        if held:
+            before = evaluate(runtime.detector("text"), held)
     model = train_model(examples, runtime.resources, Path(out), augment_share=augment_share, seed=seed,
-                        extra_info={"data": [Path(p).name for p in _files(data)]}, cv_folds=cv_folds,
+                        extra_info={"data": [Path(p).name for p in _files(data or [])],
+                                    "reviewed_examples": len(examples) - given},
+                        cv_folds=cv_folds,
                         max_benign_fpr=max_benign_fpr)
     info = model.info
     if "cv" in info:
@@ -61,6 +83,12 @@ def train(
                   highlight=False)
     err.print(f"trained model {model.version} on {info['examples']} posts (+{info['augmented']} augmented) in "
               f"{len(info['languages'])} languages; saved to {out}", highlight=False)
+    if from_reviews and held and before is not None:
+        after = evaluate(runtime_for(db, out).detector("text"), held)
+        for name, m in (("before (current model)", before), ("after (new model)", after)):
+            err.print(f"{name} on {len(held)} held-back reviewed posts: accuracy {m['accuracy']}, advert F1 "
+                      f"{m['labels']['advert']['f1']}, benign false-positive rate {m['benign_false_positive_rate']}",
+                      highlight=False)
 
 
 @app.command("eval")

@@ -103,8 +103,9 @@ def notice(store: Any, referral: Referral, laws: Jurisdictions) -> dict[str, Any
     items = []
     for item in referral.items:
         prediction = store.find_predictions([(item.platform, item.post_id)]).get((item.platform, item.post_id), {})
-        decided = [d for d in store.list_decisions(item.case_id) if d.decision.startswith("confirm")]
-        tactics = list(decided[-1].tactics) if decided and decided[-1].tactics else prediction.get("tactics", [])
+        confirmed = {t for d in store.list_decisions(item.case_id) if d.decision.startswith("confirm")
+                     for t in d.tactics}
+        tactics = [t for t in TACTIC_WORDS if t in confirmed] or list(prediction.get("tactics", []))
         quotes = [e["text"] for e in prediction.get("evidence", [])][:6]
         found = ", ".join(TACTIC_WORDS.get(t, t) for t in tactics) or "an offer of smuggling"
         explanation = (f"The post advertises an irregular border-crossing service ({found}); illegal under "

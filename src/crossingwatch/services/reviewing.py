@@ -13,10 +13,17 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from crossingwatch.core import Event, Post
-from crossingwatch.core.workflow import DECISION_STATE, OPEN_STATES, WorkflowError, check_decision, priority
+from crossingwatch.core.workflow import (
+    DECISION_STATE,
+    FINAL_TAKEDOWN,
+    OPEN_STATES,
+    WorkflowError,
+    check_decision,
+    priority,
+)
 from crossingwatch.store.protocols import Case, CaseStore, Decision, EvidenceStore, StoredAssessment
 
 Track = Callable[[Event], None]
@@ -79,9 +86,11 @@ def _flagged(store: ReviewStore, page: int = 500) -> Iterator[StoredAssessment]:
 
 
 def open_cases(store: ReviewStore, *, actor: str = "system", track: Track = _no_track,
-               preserve: Callable[[Case, Post, StoredAssessment], None] | None = None) -> Opened:
+               preserve: Callable[[Case, Post, StoredAssessment], None] | None = None,
+               routes: dict[str, str] | None = None) -> Opened:
     """Every flagged post not yet in a case joins its copies' case (or opens one); each new post's evidence is
-    preserved when `preserve` is given. Running it again adds only what is new."""
+    preserved when `preserve` is given. `routes` maps a place's name to its route (the gazetteer's), so a case knows
+    its route from the places its post names. Running it again adds only what is new."""
     now = datetime.now(UTC)
     authors_confirmed = {p.author.handle for c in store.list_cases(["confirmed"], limit=100_000)
                          for p in (store.find_post(*k) for k in c.posts) if p is not None and p.author.handle}
@@ -99,8 +108,12 @@ def open_cases(store: ReviewStore, *, actor: str = "system", track: Track = _no_
                                                                                 now),
                      repeat_offender=bool(post and post.author.handle in authors_confirmed),
                      bank_match=flag_match is not None)
+        places = (a.prediction.get("indicators") or {}).get("places") or []
+        named = [r for r in ((routes or {}).get(name) for name in places) if r and r not in ("other", "none")]
+        route = max(set(named), key=named.count) if named else None
         case, created = store.upsert_case(key, [(a.platform, a.post_id)], label=a.label, score=a.score, priority=p,
-                                          tactics=tactics, lang=a.lang, route=None, bank_match=flag_match is not None)
+                                          tactics=tactics, lang=a.lang, route=route,
+                                          bank_match=flag_match is not None)
         posts += 1
         touched.add(case.id)
         if created:
@@ -109,9 +122,23 @@ def open_cases(store: ReviewStore, *, actor: str = "system", track: Track = _no_
                                                                  "score": a.score, "priority": p}))
         else:
             track(Event("case.post_added", actor, f"case:{case.id}", {"post": f"{a.platform}/{a.post_id}"}))
+            _mark_reappeared(store, case, f"{a.platform}/{a.post_id}", actor, track)
         if preserve is not None and post is not None:
             preserve(case, post, a)
     return Opened(len(touched), new_cases, posts)
+
+
+def _mark_reappeared(store: Any, case: Case, copy: str, actor: str, track: Track) -> None:
+    """A new copy of a case whose referred posts were taken down: those items have reappeared."""
+    if not hasattr(store, "list_items"):
+        return
+    at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    for key in case.posts:
+        for item in store.list_items(post=key, statuses=sorted(FINAL_TAKEDOWN)):
+            store.update_item_status(item.id, "reappeared", actor=actor, note=f"a copy was seen: {copy}",
+                                     details={"copy": copy}, at=at)
+            track(Event("referral.item_status", actor, f"referral_item:{item.id}",
+                        {"status": "reappeared", "copy": copy}))
 
 
 def decide(store: CaseStore, case_id: int, decision: str, *, reviewer: str, reason: str = "",

@@ -185,3 +185,14 @@ def choose_thresholds(gold: Sequence[Example], predicted: Sequence[Assessment],
                 threshold = max(threshold, scores[int(allowed)] + 1e-6)
         out[label] = round(min(threshold, 0.95), 4)
     return out
+
+
+def review_split(reviewed: Sequence[tuple[Post, str, tuple[str, ...]]], *, held_out: float = 0.2,
+                 seed: int = 13) -> tuple[list[Example], list[Example]]:
+    """Reviewers' decisions as examples, split into a training part and a held-back part (by post, seeded)."""
+    examples = [Example(p, label, tuple(tactics), p.lang_hint or "und") for p, label, tactics in reviewed]
+    rng = random.Random(seed)
+    order = sorted(examples, key=lambda e: (e.post.platform, e.post.id))
+    rng.shuffle(order)
+    cut = int(round(len(order) * held_out))
+    return order[cut:], order[:cut]

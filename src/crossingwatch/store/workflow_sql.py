@@ -229,6 +229,27 @@ class WorkflowSql:
             return [ItemEvent(r.id, r.item_id, r.from_status, r.to_status, r.at, r.actor, r.note, dict(r.details))
                     for r in conn.execute(q)]
 
+    # Retention -------------------------------------------------------------------------------------------
+    def expired_posts(self, before: str) -> list[tuple[str, str]]:
+        """Posts first seen before `before` that no reviewer confirmed and no referral carries."""
+        kept = select(t.case_posts.c.platform, t.case_posts.c.post_id).join(
+            t.cases, t.cases.c.id == t.case_posts.c.case_id).where(t.cases.c.state.in_(
+                ["confirmed", "escalated", "need_info"]))
+        with self._tx() as conn:
+            keep = {(r.platform, r.post_id) for r in conn.execute(kept)}
+            keep |= {(r.platform, r.post_id) for r in conn.execute(
+                select(t.referral_items.c.platform, t.referral_items.c.post_id))}
+            rows = conn.execute(select(t.posts.c.platform, t.posts.c.post_id).where(t.posts.c.first_seen < before))
+            return [(r.platform, r.post_id) for r in rows if (r.platform, r.post_id) not in keep]
+
+    def delete_posts(self, keys: Sequence[tuple[str, str]]) -> int:
+        with self._tx() as conn:
+            for platform, post_id in keys:
+                for table in (t.assessments, t.case_posts, t.posts):
+                    conn.execute(table.delete().where(and_(table.c.platform == platform,
+                                                           table.c.post_id == post_id)))
+        return len(keys)
+
     # Evidence ----------------------------------------------------------------------------------------------
     def add_evidence_file(self, f: EvidenceFile) -> None:
         with self._tx() as conn:
