@@ -181,6 +181,8 @@ def test_the_workflow_from_the_command_line(tmp_path: Path, model_dir: Path) -> 
     boat = next(c for c in queue if "facebook/1" in c["posts"])
     cli("cases", "decide", str(boat["id"]), "confirm_advert", "--tactic", "price", "--version", str(boat["version"]),
         "--actor", "ana")
+    confirmed = {(e.signal_type, e.value) for e in open_store(db).list_entries("confirmed")}
+    assert ("phone", "+447700900123") in confirmed  # a confirmed advert feeds the bank (re-uploads get caught)
     stale = run_cli("cases", "decide", str(boat["id"]), "not_smuggling", "--version", str(boat["version"]), "--db", db,
                     model_dir=model_dir)
     assert stale.returncode == 1 and b"changed since" in stale.stderr

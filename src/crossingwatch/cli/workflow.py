@@ -118,6 +118,13 @@ def cases_decide(case_id: int, decision: Annotated[str, typer.Argument(help="con
                                   tactics=tuple(tactic or ()), expected_version=version, track=runtime.track)
     err.print(f"case {case_id}: {made.decision} by {made.reviewer}; now {case.state} (version {case.version})",
               highlight=False)
+    if decision == "confirm_advert":
+        from crossingwatch.services.banking import bank_confirmed_case
+
+        entries = bank_confirmed_case(runtime.store(), case_id, runtime.signal_types(), actor=reviewer,
+                                      track=runtime.track)
+        if entries:
+            err.print(f"{len(entries)} signals of its media and numbers are in the 'confirmed' bank", highlight=False)
 
 
 @referral_app.command("create")

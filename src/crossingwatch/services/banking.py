@@ -199,3 +199,32 @@ class Matcher:
                     if bank.enabled:
                         out.append(Match(bank.name, bank.kind, entry.id, s.type, s.value, 0, media))
         return out
+
+
+def bank_confirmed_case(store: Any, case_id: int, types: dict[str, SignalType], *, bank: str = "confirmed",
+                        actor: str, track: Track = _no_track) -> list[BankEntry]:
+    """A confirmed advert feeds the bank: its media (PDQ, SHA-256, video MD5) and the phone numbers it gives, so
+    every re-upload is caught. The bank is made on first use."""
+    if bank not in {b.name for b in store.list_banks()}:
+        create_bank(store, bank, note="confirmed adverts (fed by review)", actor=actor, track=track)
+    case = store.get_case(case_id)
+    predictions = store.find_predictions(list(case.posts))
+    signals: list[Signal] = []
+    for key in case.posts:
+        post = store.find_post(*key)
+        for m in post.media if post else ():
+            if m.path and Path(m.path).is_file():
+                try:
+                    signals += [s for s in hash_file(Path(m.path), types.values()) if s.matchable]
+                except (InputError, ValueError):
+                    continue  # an unreadable image was reported when it was scanned
+        for phone in ((predictions.get(key) or {}).get("indicators") or {}).get("phones", []):
+            if "phone" in types:
+                try:
+                    signals.append(Signal("phone", types["phone"].validate(phone)))
+                except SignalError:
+                    continue
+    if not signals:
+        return []
+    return add_to_bank(store, bank, list(dict.fromkeys(signals)), actor=actor, source_case=f"case:{case_id}",
+                       track=track)
