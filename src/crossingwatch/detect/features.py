@@ -11,6 +11,7 @@ batch at a time and without sorting: scikit-learn is needed to train a model, no
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Sequence
@@ -197,14 +198,21 @@ def _word_hash(word: str) -> int:
 
 
 def _fmix_int(h: int) -> int:
-    return int(_fmix(np.array([h], dtype=np.uint32))[0])
+    """`_fmix` for one value, in plain Python (a one-element numpy call costs more than the arithmetic)."""
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK32
+    return h ^ (h >> 16)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # the explainer asks about the same words again and again
 def word_index(word: str, n_features: int) -> int:
     """The word block's column for one word."""
     return _fmix_int(_word_hash(word)) & (n_features - 1)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def pair_index(first: str, second: str, n_features: int) -> int:
     """The word block's column for the bigram `first second`."""
     a, b = _fmix_int(_word_hash(first)), _fmix_int(_word_hash(second))

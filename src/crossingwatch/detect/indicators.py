@@ -24,7 +24,7 @@ LANG_REGION = {
 
 _ANY_DIGIT = regex.compile(r"\d")
 _GROUP_SEPARATOR = regex.compile(r"[.,]")
-_DIGITS = regex.compile(r"\d(?:[\s().\-]*\d){6,}")
+_DIGITS = regex.compile(r"\d(?:[\s().\-]*\d){7,}")  # 8 digits at least: shorter runs are never kept as phones
 _HANDLE = regex.compile(r"(?<![\w@.])@([a-z0-9_](?:[a-z0-9_.]{1,30}[a-z0-9_]))(?![\w@])")
 _MESSENGER_HANDLE = regex.compile(
     r"\b(?:telegram|telegr[a-z]*|tg|signal|viber|insta(?:gram)?|snap(?:chat)?|tiktok|imo)\s*[:=\-]\s*@?"

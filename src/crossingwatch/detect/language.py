@@ -83,7 +83,7 @@ class LanguageIdentifier:
 
 def _letters_only(text: str) -> str:
     """The words of `text` without links, handles, tokens with a digit in them, or anything that is not a letter."""
-    words = [w for w in text.split() if not (w.startswith(_LINKS_AND_HANDLES) or _DIGIT.search(w))]
+    words = [w for w in text.split() if w.isalpha() or not (w.startswith(_LINKS_AND_HANDLES) or _DIGIT.search(w))]
     return _NON_LETTERS.sub(" ", " ".join(words)).strip()
 
 
