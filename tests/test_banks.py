@@ -239,6 +239,8 @@ def test_text_in_an_image_is_read_and_assessed_with_its_own_evidence(tmp_path: P
         assert p["label"] == "advert"
         from_image = [e for e in p["evidence"] if e["source"] == "image:0"]
         assert {"price", "contact"} <= {e["tactic"] for e in from_image}
+        ocr = {m["source"]: m["text"] for m in p["media_text"]}["image:0"]  # what image evidence points into
+        assert all(ocr[e["start"]:e["end"]] == e["text"] for e in from_image)
         assert "+447700900123" in p["indicators"]["phones"]
         with sqlite3.connect(db) as conn:
             cached.append(conn.execute("select count(*) from ocr_cache").fetchone()[0])

@@ -75,6 +75,7 @@ class Assessment:
     indicators: Indicators = field(default_factory=Indicators)
     matches: tuple[dict[str, Any], ...] = ()
     detector: str = ""
+    media_text: tuple[tuple[str, str], ...] = ()  # (source "image:N", text read from it): image evidence indexes it
 
     def __post_init__(self) -> None:
         if self.label not in LABELS:
@@ -102,4 +103,4 @@ class Assessment:
             "evidence": [e.to_dict() for e in self.evidence],
             "indicators": self.indicators.to_dict(),
             "matches": list(self.matches),
-        }
+        } | ({"media_text": [{"source": src, "text": txt} for src, txt in self.media_text]} if self.media_text else {})

@@ -76,8 +76,10 @@ class MediaAwareDetector:
             matches = self._matches(results)
             cleared = {m.media for m in matches if m.kind == "benign"}
             images = [(n, a) for (owner, n), a in ocr_assessed.items() if owner == i and n not in cleared]
-            out[i] = _combine(base[i], images, [m for m in matches if m.kind == "flag" and m.media not in cleared],
-                              matches)
+            combined = _combine(base[i], images, [m for m in matches if m.kind == "flag" and m.media not in cleared],
+                                matches)
+            read = tuple((f"image:{r.index}", r.ocr_text) for r in results if r.ocr_text.strip())
+            out[i] = replace(combined, media_text=read)
         return out
 
     def _media(self, post: Post) -> list[_MediaResult]:
