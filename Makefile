@@ -34,6 +34,9 @@ run: $(MODEL)
 test: $(MODEL)
 	$(BIN)/python -m pytest -q
 
+serve: $(MODEL)
+	$(BIN)/crossingwatch serve --host 127.0.0.1 --port 8000
+
 bench: $(MODEL)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/scan_throughput.py

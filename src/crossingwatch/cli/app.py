@@ -32,7 +32,7 @@ def runtime_for(db: str | None = None, model_dir: str | None = None) -> Runtime:
 
 
 def main() -> None:
-    from crossingwatch.cli import banks, scan, training, version, workflow  # noqa: F401  (commands register on import)
+    from crossingwatch.cli import banks, scan, serving, training, version, workflow  # noqa: F401  (commands register)
 
     try:
         app()

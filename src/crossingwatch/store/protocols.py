@@ -235,3 +235,22 @@ class ReferralStore(Protocol):
 class EvidenceStore(Protocol):
     def add_evidence_file(self, f: EvidenceFile) -> None: ...
     def list_evidence(self, case_id: int) -> list[EvidenceFile]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int
+    name: str
+    role: str  # admin | analyst | reviewer | platform | researcher
+    platform: str | None
+    disabled: bool
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    id: int
+    user: str
+    prefix: str
+    expires_at: str
+    revoked_at: str | None

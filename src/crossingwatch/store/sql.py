@@ -20,6 +20,7 @@ from crossingwatch.core import Assessment, Author, Event, Media, Post, Reject
 from crossingwatch.core.errors import StoreError
 from crossingwatch.core.events import utcnow
 from crossingwatch.store import tables as t
+from crossingwatch.store.auth_sql import AuthSql
 from crossingwatch.store.bank_sql import BankSql
 from crossingwatch.store.protocols import ScanRun, StoredAssessment
 from crossingwatch.store.workflow_sql import WorkflowSql
@@ -59,7 +60,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SqlStore(BankSql, WorkflowSql):
+class SqlStore(BankSql, WorkflowSql, AuthSql):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

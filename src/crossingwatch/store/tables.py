@@ -225,3 +225,25 @@ evidence_files = Table(
     Column("collector", String(255), nullable=False),
     UniqueConstraint("case_id", "platform", "post_id", "kind", "name", name="uq_evidence_item"),
 )
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("platform", String(64)),  # a platform user sees only this platform's referrals
+    Column("password_hash", Text),
+    Column("created_at", String(32), nullable=False),
+    Column("disabled", Integer, nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),  # SHA-256 of the token; the token is shown once
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("revoked_at", String(32)),
+)

@@ -1,0 +1,1 @@
+"""One router per noun; handlers translate HTTP to `services/` calls and back, nothing more."""

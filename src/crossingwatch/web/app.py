@@ -1,0 +1,32 @@
+"""`create_app(runtime)`: the FastAPI application. No import-time side effects: the runtime is handed in."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+from crossingwatch.runtime import Runtime
+from crossingwatch.web import problems
+from crossingwatch.web.api import assess, banks, cases, media, metrics, platform, referrals
+
+MAX_BODY = 20 * 1024 * 1024  # an upload or a batch of 1,000 posts fits; more is refused before it is read
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(title="CrossingWatch API", version="1", docs_url=None, redoc_url=None,
+                  description="Assess posts, match hashes, review cases and refer them to platforms. Every route "
+                              "needs `Authorization: Bearer <token>` (`crossingwatch tokens create`).")
+    app.state.runtime = runtime
+    problems.install(app)
+
+    @app.middleware("http")
+    async def limit_size(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY:
+            return problems.problem(413, f"the request body is {int(length)} bytes; the limit is {MAX_BODY}")
+        return await call_next(request)
+
+    for module in (assess, media, cases, referrals, banks, platform, metrics):
+        app.include_router(module.router, prefix="/v1")
+    return app
