@@ -141,6 +141,10 @@ def test_bank_and_hash_commands_and_a_scan_that_catches_a_re_upload(tmp_path: Pa
                       model_dir=model_dir)
     rows = [json.loads(x) for x in matched.stdout.decode().splitlines()]
     assert [r["matches"][0]["bank"] for r in rows if r["matches"]] == ["confirmed"] and not rows[1]["matches"]
+    assert run_cli("bank", "disable", "confirmed", "--db", db, model_dir=model_dir).returncode == 0
+    off = run_cli("match", str(tmp_path / "copy.jpg"), "--db", db, model_dir=model_dir)
+    assert json.loads(off.stdout.decode())["matches"] == []  # a disabled bank matches nothing
+    assert run_cli("bank", "enable", "confirmed", "--db", db, model_dir=model_dir).returncode == 0
     exported = run_cli("bank", "export", "confirmed", "--db", db, model_dir=model_dir)
     assert exported.stdout.decode().count("\n") == 3  # header, pdq, sha256
 

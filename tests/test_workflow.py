@@ -238,3 +238,30 @@ def test_retraining_from_reviews_and_retention(tmp_path: Path, model_dir: Path) 
     assert store.find_post("tiktok", "3") is None
     assert any(e.action == "retention.deleted" and e.details["count"] == 2 for e in store.list_events())
     assert store.verify()
+
+
+def test_a_re_upload_caught_by_a_bank_joins_its_case_and_reappears(scanned) -> None:  # type: ignore[no-untyped-def]
+    from crossingwatch.core import Assessment
+    from crossingwatch.media.signals import BUILTIN_SIGNAL_TYPES
+    from crossingwatch.services import banking
+
+    store = scanned
+    reviewing.open_cases(store)
+    boat = next(c for c in reviewing.queue(store) if ("facebook", "1") in c.posts)
+    reviewing.decide(store, boat.id, "confirm_advert", reviewer="ana")
+    [entry, *_] = banking.bank_confirmed_case(store, boat.id, {t.name: t for t in BUILTIN_SIGNAL_TYPES}, actor="ana")
+    assert entry.source_case == f"case:{boat.id}"
+    referral = referring.create_referral(store, "facebook", sender_name="Unit", sender_email="u@example.org",
+                                         jurisdiction="uk", laws=LAWS)
+    referring.send_referral(store, referral.id, actor="ana")
+    first = next(i for i in referral.items if i.post_id == "1")
+    referring.record_status(store, first.id, "removed", actor="facebook")
+    # A new post whose text says nothing, but whose image matched the bank entry fed by that case.
+    copy = Post(id="9", platform="facebook", text="new photo")
+    reupload = Assessment("9", "advert", {"advert": 0.99, "seeking": 0.0, "benign": 0.01},
+                          matches=({"bank": "confirmed", "kind": "flag", "entry": entry.id, "signal_type": "phone",
+                                    "value": entry.value, "distance": 0},))
+    store.commit_batch(store.start_run("t3", "d", ["x"]).id, [(copy, reupload)], [("x", 1)], [], 1, {})
+    reviewing.open_cases(store)
+    assert store.find_case_of_post("facebook", "9") == boat.id
+    assert store.get_item(first.id).status == "reappeared"

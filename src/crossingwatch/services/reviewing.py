@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from crossingwatch.core import Event, Post
+from crossingwatch.core.errors import NotFound
 from crossingwatch.core.workflow import (
     DECISION_STATE,
     FINAL_TAKEDOWN,
@@ -102,7 +103,7 @@ def open_cases(store: ReviewStore, *, actor: str = "system", track: Track = _no_
         post = store.find_post(a.platform, a.post_id)
         matches = a.prediction.get("matches") or []
         flag_match = next((m for m in matches if m.get("kind") == "flag"), None)
-        key = f"bank:{flag_match['bank']}:{flag_match['entry']}" if flag_match else fingerprint(a.text)
+        key = _case_key_of_match(store, flag_match) if flag_match else fingerprint(a.text)
         tactics = list(a.prediction.get("tactics") or [])
         p = priority(a.score, tactics, reach=_reach(post), age_hours=_age_hours(post.created_at if post else None,
                                                                                 now),
@@ -126,6 +127,20 @@ def open_cases(store: ReviewStore, *, actor: str = "system", track: Track = _no_
         if preserve is not None and post is not None:
             preserve(case, post, a)
     return Opened(len(touched), new_cases, posts)
+
+
+def _case_key_of_match(store: Any, match: dict[str, Any]) -> str:
+    """A re-upload of banked content joins the case the content was confirmed in (so its removed items are marked
+    reappeared); content banked by hand groups by its bank entry."""
+    if hasattr(store, "find_entries"):
+        found = store.find_entries([int(match["entry"])]).get(int(match["entry"]))
+        source = found[0].source_case if found else None
+        if source and source.startswith("case:") and source[5:].isdigit():
+            try:
+                return str(store.get_case(int(source[5:])).fingerprint)
+            except NotFound:
+                pass
+    return f"bank:{match['bank']}:{match['entry']}"
 
 
 def _mark_reappeared(store: Any, case: Case, copy: str, actor: str, track: Track) -> None:
