@@ -177,19 +177,21 @@ def bank_reindex(db: DbOption = None) -> None:
     err.print(f"saved the PDQ index of {len(matcher)} hashes to {directory}", highlight=False)
 
 
+def _set_enabled(name: str, enabled: bool, actor: str, db: str | None) -> None:
+    runtime = runtime_for(db)
+    runtime.store().set_bank_enabled(name, enabled)
+    state = "enabled" if enabled else "disabled"
+    runtime.track(Event(f"bank.{state}", actor, f"bank:{name}", {}))
+    err.print(f"bank {name} {state}", highlight=False)
+
+
 @bank_app.command("disable")
 def bank_disable(name: str, actor: ActorOption = "cli", db: DbOption = None) -> None:
     """Stop matching a bank's entries (they are kept); `bank enable` turns it back on."""
-    runtime = runtime_for(db)
-    runtime.store().set_bank_enabled(name, False)
-    runtime.track(Event("bank.disabled", actor, f"bank:{name}", {}))
-    err.print(f"bank {name} disabled", highlight=False)
+    _set_enabled(name, False, actor, db)
 
 
 @bank_app.command("enable")
 def bank_enable(name: str, actor: ActorOption = "cli", db: DbOption = None) -> None:
     """Match a disabled bank's entries again."""
-    runtime = runtime_for(db)
-    runtime.store().set_bank_enabled(name, True)
-    runtime.track(Event("bank.enabled", actor, f"bank:{name}", {}))
-    err.print(f"bank {name} enabled", highlight=False)
+    _set_enabled(name, True, actor, db)

@@ -68,10 +68,16 @@ def tokens_list(db: DbOption = None) -> None:
 @app.command("serve")
 def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="Port.")] = 8000,
+          workers: Annotated[int, typer.Option(help="Processes serving requests.")] = 1,
           db: DbOption = None, model_dir: ModelOption = None) -> None:
     """Serve the HTTP API (OpenAPI document at /openapi.json)."""
+    import os
+
     import uvicorn
 
-    from crossingwatch.web import create_app
-
-    uvicorn.run(create_app(runtime_for(db, model_dir)), host=host, port=port, log_level="info")
+    runtime = runtime_for(db, model_dir)
+    runtime.store()  # migrate once, before any worker starts
+    os.environ["CROSSINGWATCH_DB"] = str(runtime.settings.db)
+    os.environ["CROSSINGWATCH_MODEL_DIR"] = str(runtime.settings.model_dir)
+    uvicorn.run("crossingwatch.web.app:from_environment", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")

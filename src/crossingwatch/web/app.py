@@ -30,3 +30,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     for module in (assess, media, cases, referrals, banks, platform, metrics):
         app.include_router(module.router, prefix="/v1")
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app for a process of its own (`crossingwatch serve --workers N`): settings from the environment."""
+    from crossingwatch.runtime import build_runtime
+    from crossingwatch.settings import load_settings
+
+    return create_app(build_runtime(load_settings()))
