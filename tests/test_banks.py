@@ -152,6 +152,7 @@ def test_bank_and_hash_commands_and_a_scan_that_catches_a_re_upload(tmp_path: Pa
         {"id": "1", "platform": "x", "text": "nice weather today", "media": [{"type": "image", "path": "copy.jpg"}]},
         {"id": "2", "platform": "x", "text": "nice weather today", "media": [{"type": "image", "path": "other.png"}]},
         {"id": "3", "platform": "x", "text": "nice weather today", "media": [{"type": "image", "path": "broken.jpg"}]},
+        {"id": "4", "platform": "x", "text": "nice weather today", "media": [{"type": "image", "path": "gone.jpg"}]},
     ])
     scanned = run_cli("scan", str(posts), "-o", str(tmp_path / "out.jsonl"), "--rejects", str(tmp_path / "rej.jsonl"),
                       "--db", db, "-q", model_dir=model_dir)
@@ -161,6 +162,7 @@ def test_bank_and_hash_commands_and_a_scan_that_catches_a_re_upload(tmp_path: Pa
     assert out["1"]["matches"][0]["source"] == "image:0"
     assert out["2"]["label"] == "benign" and out["2"]["matches"] == []
     assert out["3"]["label"] == "benign"  # a broken image: the post is still assessed on its text
+    assert out["4"]["label"] == "benign"  # a missing one too
     rejects = read_jsonl(tmp_path / "rej.jsonl")
     assert any(r["field"] == "media[0].path" and "broken.jpg" in r["reason"] for r in rejects)
 
@@ -249,3 +251,15 @@ def test_text_in_an_image_is_read_and_assessed_with_its_own_evidence(tmp_path: P
         with sqlite3.connect(db) as conn:
             cached.append(conn.execute("select count(*) from ocr_cache").fetchone()[0])
     assert cached[0] > 0 and cached[1] == cached[0]  # read once, then from the cache (keyed by the SHA-256)
+
+
+def test_media_that_vanished_before_assessment_is_reported_not_fatal(tmp_path: Path, detector) -> None:  # type: ignore[no-untyped-def]
+    from crossingwatch.core import Media, Post
+    from crossingwatch.services.media_scanning import MediaAwareDetector
+
+    problems = []
+    wrapped = MediaAwareDetector(detector, BUILTIN_SIGNAL_TYPES, None, None, problems.append)
+    post = Post(id="1", text="nice weather", media=(Media("image", str(tmp_path / "gone.jpg")),))
+    [a] = wrapped.assess([post])
+    assert a.label == "benign" and problems and problems[0].field == "media[0].path"
+    assert "no such file" in problems[0].reason

@@ -94,7 +94,7 @@ class MediaAwareDetector:
             where = f"media[{n}].path"
             try:
                 if not path.is_file():
-                    raise ImageRejected(f"{path}: no such file")
+                    raise ImageRejected(path, "no such file")
                 signals = [s for t in self._types if t.name != "pdq" for s in [t.hash_file(path)] if s is not None]
                 result = _MediaResult(n, signals)
                 if m.type in ("image", "photo", "") and path.suffix.lower() not in (".mp4", ".mov", ".webm"):
