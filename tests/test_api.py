@@ -148,7 +148,10 @@ def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime]) -> None:
         assert [x["bank"] for x in hit["matches"]] == ["ads"]
         assert c.get("/v1/banks/ads/export", headers=fb).text.startswith("signal_type,signal_str")
 
-    # Revoked tokens stop working.
+    # Revoked tokens stop working (once the few seconds a verified token is remembered have passed).
+    from crossingwatch.web import deps
+
+    deps.TOKEN_CACHE_SECONDS = 0.0
     store = runtime.store()
     fb_token = next(t for t in store.list_tokens() if t.user == "fb")
     store.revoke_token(fb_token.id)

@@ -6,12 +6,14 @@ fails if one has no such declaration.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from fastapi import Depends, Request
 
 from crossingwatch.runtime import Runtime
+from crossingwatch.store.auth_sql import token_hash
 from crossingwatch.store.protocols import User
 
 ROLES = ("admin", "analyst", "reviewer", "platform", "researcher")
@@ -28,14 +30,28 @@ def runtime_of(request: Request) -> Runtime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
+TOKEN_CACHE_SECONDS = 5.0  # a revoked token stops working within this long (a database read per request otherwise)
+_verified: dict[str, tuple[float, User]] = {}
+
+
 def current_user(request: Request) -> User:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise AuthError(401, "missing API token: send 'Authorization: Bearer <token>' (crossingwatch tokens create)")
-    user = runtime_of(request).store().user_for_token(token.strip())
+    key = token_hash(token)  # the cache, like the database, never holds the token itself
+    now = time.monotonic()
+    cached = _verified.get(key)
+    if cached is not None and now - cached[0] < TOKEN_CACHE_SECONDS:
+        return cached[1]
+    user = runtime_of(request).store().user_for_token(token)
     if user is None:
+        _verified.pop(key, None)
         raise AuthError(401, "the API token is not valid (unknown, revoked or expired)")
+    if len(_verified) > 10_000:
+        _verified.clear()
+    _verified[key] = (now, user)
     return user
 
 
@@ -45,7 +61,7 @@ def allow(*roles: str) -> Any:
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
 
-    def check(request: Request) -> User:
+    async def check(request: Request) -> User:  # async: no thread hop (the token check is cached and quick)
         user = current_user(request)
         if user.role != "admin" and user.role not in roles:
             raise AuthError(403, f"role {user.role!r} may not do this; allowed: {', '.join(('admin',) + roles)}")
