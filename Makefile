@@ -35,7 +35,13 @@ test: $(MODEL)
 	$(BIN)/python -m pytest -q
 
 serve: $(MODEL)
-	$(BIN)/crossingwatch serve --host 127.0.0.1 --port 8000
+	@mkdir -p out
+	$(BIN)/crossingwatch scan $(SAMPLE) --output out/serve-predictions.jsonl --db out/serve.db --quiet
+	$(BIN)/crossingwatch cases open --db out/serve.db
+	@$(BIN)/crossingwatch users add admin --role admin --db out/serve.db 2>/dev/null || true
+	@echo "admin API token (valid 1 day, shown once):"
+	@$(BIN)/crossingwatch tokens create admin --days 1 --db out/serve.db
+	$(BIN)/crossingwatch serve --host 127.0.0.1 --port 8000 --db out/serve.db
 
 bench: $(MODEL)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
