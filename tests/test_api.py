@@ -73,7 +73,7 @@ def test_every_route_declares_who_may_call_it(model_dir: Path, tmp_path: Path) -
         assert roles, f"{sorted(route.methods)} {route.path} declares no authorisation"
 
 
-def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime]) -> None:
+def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime], monkeypatch: pytest.MonkeyPatch) -> None:
     base, runtime = api
     analyst = token(runtime, "ana", "analyst")
     reviewer = token(runtime, "rev", "reviewer")
@@ -151,7 +151,7 @@ def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime]) -> None:
     # Revoked tokens stop working (once the few seconds a verified token is remembered have passed).
     from crossingwatch.web import deps
 
-    deps.TOKEN_CACHE_SECONDS = 0.0
+    monkeypatch.setattr(deps, "TOKEN_CACHE_SECONDS", 0.0)
     store = runtime.store()
     fb_token = next(t for t in store.list_tokens() if t.user == "fb")
     store.revoke_token(fb_token.id)
