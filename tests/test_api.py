@@ -146,6 +146,9 @@ def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime], monkeypat
         assert bad_signal.status_code == 422 and "hexadecimal" in bad_signal.json()["detail"]
         hit = c.post("/v1/match", data={"signal": "phone:+447700900123"}, headers=fb).json()
         assert [x["bank"] for x in hit["matches"]] == ["ads"]
+        c.post("/v1/banks/ads/entries", json={"signals": ["phone:+33 6 39 98 12 34"]}, headers=analyst)
+        later = c.post("/v1/match", data={"signal": "phone:+33639981234"}, headers=fb).json()
+        assert [x["bank"] for x in later["matches"]] == ["ads"]  # added after the first match: seen too
         assert c.get("/v1/banks/ads/export", headers=fb).text.startswith("signal_type,signal_str")
 
     # Revoked tokens stop working (once the few seconds a verified token is remembered have passed).

@@ -4,6 +4,7 @@ and how the review queue is ordered. Pure rules; the store keeps the history and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from crossingwatch.core.errors import CrossingWatchError
@@ -65,8 +66,6 @@ def priority(score: float, tactics: Iterable[str], *, reach: int = 0, age_hours:
              repeat_offender: bool = False, bank_match: bool = False) -> float:
     """Higher first: confidence, harmful tactics, reach (log-scaled), a known offender or a re-upload; fresh posts a
     little ahead of old ones (an advert is most dangerous before its departure date)."""
-    import math
-
     p = score + sum(HARMFUL.get(t, 0.0) for t in set(tactics))
     p += min(math.log10(1 + max(reach, 0)) / 10, 0.5)
     p += 0.3 if repeat_offender else 0.0

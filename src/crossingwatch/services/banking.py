@@ -180,6 +180,7 @@ class Matcher:
         from crossingwatch.media.pdq_index import pdq_from_hex
 
         out: list[Match] = []
+        banks: dict[str, Bank] = {}  # read once per call, not once per matching entry
         for media, s in signals:
             if s.type == "pdq":
                 if not s.matchable or not len(self._index):
@@ -195,7 +196,7 @@ class Matcher:
                         out.append(Match(bank.name, bank.kind, entry_id, "pdq", entry.value, distance, media))
             else:
                 for entry in self.store.list_entries(signal_type=s.type, value=s.value):
-                    bank = self.store.get_bank(entry.bank)
+                    bank = banks.get(entry.bank) or banks.setdefault(entry.bank, self.store.get_bank(entry.bank))
                     if bank.enabled:
                         out.append(Match(bank.name, bank.kind, entry.id, s.type, s.value, 0, media))
         return out

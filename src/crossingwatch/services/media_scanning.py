@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from crossingwatch.core import Assessment, Indicators, Post, Reject
+from crossingwatch.core import TACTICS, Assessment, Indicators, Post, Reject
 from crossingwatch.core.detectors import Detector
-from crossingwatch.media.signals import Signal, SignalType
+from crossingwatch.media.signals import VIDEO_SUFFIXES, Signal, SignalType
 from crossingwatch.services.banking import Match, Matcher
 from crossingwatch.store.protocols import OcrTextStore
 
@@ -97,7 +97,7 @@ class MediaAwareDetector:
                     raise ImageRejected(path, "no such file")
                 signals = [s for t in self._types if t.name != "pdq" for s in [t.hash_file(path)] if s is not None]
                 result = _MediaResult(n, signals)
-                if m.type in ("image", "photo", "") and path.suffix.lower() not in (".mp4", ".mov", ".webm"):
+                if m.type in ("image", "photo", "") and path.suffix.lower() not in VIDEO_SUFFIXES:
                     image = open_image(path)
                     pdq = next((t for t in self._types if t.name == "pdq"), None)
                     if pdq is not None:
@@ -139,10 +139,8 @@ def _combine(text: Assessment, images: list[tuple[int, Assessment]], flags: list
         scores["advert"] = max(scores.get("advert", 0.0), REUPLOAD_SCORE)
         scores["benign"] = min(scores.get("benign", 1.0), 1.0 - REUPLOAD_SCORE)
         scores["seeking"] = min(scores.get("seeking", 0.0), 1.0 - scores["advert"])
-    order = ("group_discount", "child_free", "false_documents", "safe_passage_claim", "price", "contact", "departure",
-             "payment_guarantee")
     indicators = _merge_indicators([text.indicators] + [a.indicators for _, a in images])
-    return Assessment(text.post_id, label, scores, tuple(t for t in order if t in tactics), text.lang,
+    return Assessment(text.post_id, label, scores, tuple(t for t in TACTICS if t in tactics), text.lang,
                       tuple(sorted(evidence, key=lambda e: (e.source != "text", e.source, e.start, e.end))),
                       indicators, tuple(m.to_dict() for m in matches), text.detector)
 

@@ -61,8 +61,8 @@ def unit_metrics(store: Any, now: datetime | None = None) -> dict[str, Any]:
             down = [i for i in members if i in taken]
             out[k] = {"sent": len(members), "taken_down": len(down),
                       "removal_rate": round(len(down) / len(members), 4),
-                      "referral_to_removal": _spread([_removal_hours(i, events) for i in down
-                                                      if _removal_hours(i, events) is not None])}
+                      "referral_to_removal": _spread([h for i in down
+                                                      if (h := _removal_hours(i, events)) is not None])}
         return out
 
     def case_of(i: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,6 +29,22 @@ def _signals(request: Request, upload: UploadFile | None, signal: str | None) ->
         return banking.hash_file(path, types.values())
 
 
+_MATCHER_LOCK = threading.Lock()
+
+
+def _matcher(request: Request) -> banking.Matcher:
+    """One matcher per app, caught up with the banks on each request (a rebuild per request would read every PDQ
+    entry of every bank)."""
+    state = request.app.state
+    with _MATCHER_LOCK:
+        if getattr(state, "matcher", None) is None:
+            rt = runtime(request)
+            state.matcher = banking.Matcher(rt.store(), rt.index_dir())
+        else:
+            state.matcher.refresh()
+        return state.matcher  # type: ignore[no-any-return]
+
+
 @router.post("/hash", dependencies=[allow("analyst", "reviewer", "platform")])
 def hash_upload(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """The signals of an uploaded file (PDQ with quality, SHA-256; MD5 for video)."""
@@ -39,7 +56,6 @@ def hash_upload(request: Request, file: Annotated[UploadFile, File()]) -> dict[s
 def match(request: Request, file: Annotated[UploadFile | None, File()] = None,
           signal: Annotated[str | None, Form()] = None) -> dict[str, Any]:
     """Matches of an uploaded file, or of a signal (`TYPE:VALUE`), in the enabled banks."""
-    rt = runtime(request)
     signals = _signals(request, file, signal)
-    matches = banking.Matcher(rt.store(), rt.index_dir()).match([(None, s) for s in signals])
+    matches = _matcher(request).match([(None, s) for s in signals])
     return {"signals": [s.line() for s in signals], "matches": [m.to_dict() for m in matches]}
