@@ -39,6 +39,8 @@ serve: $(MODEL)
 	$(BIN)/crossingwatch scan $(SAMPLE) --output out/serve-predictions.jsonl --db out/serve.db --quiet
 	$(BIN)/crossingwatch cases open --db out/serve.db
 	@$(BIN)/crossingwatch users add admin --role admin --db out/serve.db 2>/dev/null || true
+	@echo "console login at http://127.0.0.1:8000/login -- name: admin, password (shown once):"
+	@$(BIN)/crossingwatch users password admin --generate --db out/serve.db
 	@echo "admin API token (valid 1 day, shown once):"
 	@$(BIN)/crossingwatch tokens create admin --days 1 --db out/serve.db
 	$(BIN)/crossingwatch serve --host 127.0.0.1 --port 8000 --db out/serve.db

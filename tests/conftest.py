@@ -64,3 +64,36 @@ def run_cli(*args: str, model_dir: Path, input: bytes | None = None, env: dict[s
     full_env.pop("CROSSINGWATCH_DB", None) if env is None or "CROSSINGWATCH_DB" not in env else None
     return subprocess.run([sys.executable, "-m", "crossingwatch", *args], input=input, capture_output=True,
                           env=full_env, timeout=timeout)
+
+
+@pytest.fixture
+def live_server():  # type: ignore[no-untyped-def]
+    """Serve `create_app(runtime)` over real HTTP on a free loopback port: `with live_server(runtime) as base_url:`."""
+    import contextlib
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from crossingwatch.web import create_app
+
+    @contextlib.contextmanager
+    def serve(rt: Runtime):  # type: ignore[no-untyped-def]
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        server = uvicorn.Server(uvicorn.Config(create_app(rt), host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        for _ in range(500):
+            if server.started:
+                break
+            time.sleep(0.02)
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+    return serve

@@ -29,6 +29,31 @@ def users_add(name: str, role: Annotated[str, typer.Option(help="admin, analyst,
     err.print(f"user {user.name} ({user.role}{', ' + user.platform if user.platform else ''})", highlight=False)
 
 
+@users_app.command("password")
+def users_password(name: str,
+                   generate: Annotated[bool, typer.Option("--generate", help="Make a random password and print it "
+                                                                              "(once).")] = False,
+                   stdin: Annotated[bool, typer.Option("--stdin", help="Read it from standard input.")] = False,
+                   actor: Annotated[str, typer.Option("--actor")] = "cli", db: DbOption = None) -> None:
+    """Set a user's console password (argon2id-hashed; their open console sessions end)."""
+    import secrets
+    import sys
+
+    from crossingwatch.services import accounts
+
+    if generate:
+        password = secrets.token_urlsafe(15)
+    elif stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+    runtime = runtime_for(db)
+    accounts.set_password(runtime.store(), name, password, actor=actor, track=runtime.track)
+    if generate:
+        typer.echo(password)
+    err.print(f"console password set for {name}" + ("; it is not shown again" if generate else ""), highlight=False)
+
+
 @users_app.command("list")
 def users_list(db: DbOption = None) -> None:
     table = Table("user", "role", "platform", "created")
@@ -70,7 +95,7 @@ def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "12
           port: Annotated[int, typer.Option(help="Port.")] = 8000,
           workers: Annotated[int, typer.Option(help="Processes serving requests.")] = 1,
           db: DbOption = None, model_dir: ModelOption = None) -> None:
-    """Serve the HTTP API (OpenAPI document at /openapi.json)."""
+    """Serve the HTTP API (OpenAPI document at /openapi.json) and the analyst console (log in at /login)."""
     import os
 
     import uvicorn

@@ -103,6 +103,8 @@ def import_hash_list(store: BankStore, bank: str, text: str, types: dict[str, Si
 
 def export_hash_list(store: BankStore, bank: str, fmt: str = "csv", *, actor: str = "system",
                      track: Track = _no_track) -> str:
+    if fmt not in ("csv", "tsv", "txt"):
+        raise InputError(f"format {fmt!r}: use csv, tsv or txt", field="format")
     b = store.get_bank(bank)
     rows = [ExportRow(e.signal_type, e.value, b.name, b.kind, e.tags) for e in store.list_entries(bank)]
     track(Event("bank.exported", actor, f"bank:{bank}", {"format": fmt, "entries": len(rows)}))

@@ -91,3 +91,40 @@ class AuthSql:
         if r is None or r.revoked_at is not None or r.disabled or r.expires_at <= utcnow():
             return None
         return User(r.user_id, r.name, r.role, r.platform, bool(r.disabled), r.created_at)
+
+    # Console logins: a password (hashed slowly by the caller, argon2) and browser sessions (hashed like tokens).
+
+    def set_password_hash(self, name: str, password_hash: str) -> None:
+        """Store a new password hash and end the user's open sessions (a changed password logs everyone out)."""
+        u = self.get_user(name)
+        with self._tx() as conn:
+            conn.execute(t.users.update().where(t.users.c.id == u.id).values(password_hash=password_hash))
+            conn.execute(t.console_sessions.update().where(t.console_sessions.c.user_id == u.id,
+                                                           t.console_sessions.c.ended_at.is_(None))
+                         .values(ended_at=utcnow()))
+
+    def find_password_hash(self, name: str) -> tuple[User, str | None] | None:
+        with self._tx() as conn:
+            r = conn.execute(select(t.users).where(t.users.c.name == name)).first()
+        return None if r is None else (_user(r), r.password_hash)
+
+    def add_session(self, user_id: int, session_hash: str, expires_at: str) -> None:
+        with self._tx() as conn:
+            conn.execute(t.console_sessions.insert().values(user_id=user_id, session_hash=session_hash,
+                                                            created_at=utcnow(), expires_at=expires_at))
+
+    def session_user(self, session_hash: str) -> User | None:
+        """The user of a live session (not ended, not expired, user not disabled), else None."""
+        q = select(t.console_sessions, t.users).join(t.users, t.users.c.id == t.console_sessions.c.user_id).where(
+            t.console_sessions.c.session_hash == session_hash)
+        with self._tx() as conn:
+            r = conn.execute(q).first()
+        if r is None or r.ended_at is not None or r.disabled or r.expires_at <= utcnow():
+            return None
+        return User(r.user_id, r.name, r.role, r.platform, bool(r.disabled), r.created_at)
+
+    def end_session(self, session_hash: str) -> None:
+        with self._tx() as conn:
+            conn.execute(t.console_sessions.update().where(t.console_sessions.c.session_hash == session_hash,
+                                                           t.console_sessions.c.ended_at.is_(None))
+                         .values(ended_at=utcnow()))

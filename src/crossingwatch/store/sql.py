@@ -238,9 +238,12 @@ class SqlStore(BankSql, WorkflowSql, AuthSql):
                                                         subject=ev.subject, details=ev.details, prev_hash=prev,
                                                         hash=digest))
 
-    def list_events(self) -> list[Event]:
+    def list_events(self, subjects: Sequence[str] | None = None) -> list[Event]:
+        q = select(t.audit_events).order_by(t.audit_events.c.id)
+        if subjects is not None:
+            q = q.where(t.audit_events.c.subject.in_(list(subjects)))
         with self._tx() as conn:
-            rows = conn.execute(select(t.audit_events).order_by(t.audit_events.c.id)).all()
+            rows = conn.execute(q).all()
         return [Event(r.action, r.actor, r.subject, dict(r.details), r.at) for r in rows]
 
     def verify(self) -> bool:

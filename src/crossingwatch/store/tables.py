@@ -247,3 +247,13 @@ api_tokens = Table(
     Column("expires_at", String(32), nullable=False),
     Column("revoked_at", String(32)),
 )
+
+console_sessions = Table(
+    "console_sessions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("session_hash", String(64), nullable=False, unique=True),  # SHA-256 of the cookie's value
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("ended_at", String(32)),
+)

@@ -89,8 +89,8 @@ class WorkflowSql:
                 t.case_posts.c.platform == platform, t.case_posts.c.post_id == post_id))).scalar()
 
     def list_cases(self, states: Sequence[str] | None = None, *, lang: str | None = None, platform: str | None = None,
-                   tactic: str | None = None, min_score: float | None = None, limit: int = 100,
-                   offset: int = 0) -> list[Case]:
+                   tactic: str | None = None, min_score: float | None = None, route: str | None = None,
+                   limit: int = 100, offset: int = 0) -> list[Case]:
         q = select(t.cases)
         if states:
             q = q.where(t.cases.c.state.in_(list(states)))
@@ -98,6 +98,8 @@ class WorkflowSql:
             q = q.where(t.cases.c.lang == lang)
         if min_score is not None:
             q = q.where(t.cases.c.score >= min_score)
+        if route:
+            q = q.where(t.cases.c.route == route)
         if platform:
             q = q.where(t.cases.c.id.in_(select(t.case_posts.c.case_id).where(t.case_posts.c.platform == platform)))
         q = q.order_by(t.cases.c.priority.desc(), t.cases.c.id)
@@ -106,6 +108,15 @@ class WorkflowSql:
         if tactic:  # tactics are a JSON list: filtered here, the same way on every backend
             rows = [r for r in rows if tactic in (r.tactics or ())]
         return [self.get_case(r.id) for r in rows[offset:offset + limit]]
+
+    def case_facets(self) -> dict[str, list[str]]:
+        """The languages, routes and platforms that cases have: the choices of the queue's filters."""
+        with self._tx() as conn:
+            langs = conn.execute(select(t.cases.c.lang).distinct()).scalars().all()
+            routes = conn.execute(select(t.cases.c.route).distinct()).scalars().all()
+            platforms = conn.execute(select(t.case_posts.c.platform).distinct()).scalars().all()
+        return {"langs": sorted(x for x in langs if x), "routes": sorted(x for x in routes if x),
+                "platforms": sorted(x for x in platforms if x)}
 
     def add_decision(self, case_id: int, decision: str, state: str, reviewer: str, reason: str,
                      tactics: Sequence[str], expected_version: int) -> tuple[Decision, Case]:

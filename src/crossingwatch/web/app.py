@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from crossingwatch.runtime import Runtime
-from crossingwatch.web import problems
+from crossingwatch.web import console, problems
 from crossingwatch.web.api import assess, banks, cases, media, metrics, platform, referrals
 
 MAX_BODY = 20 * 1024 * 1024  # an upload or a batch of 1,000 posts fits; more is refused before it is read
@@ -29,6 +29,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     for module in (assess, media, cases, referrals, banks, platform, metrics):
         app.include_router(module.router, prefix="/v1")
+    console.install(app)
     return app
 
 

@@ -24,6 +24,24 @@ def problem(status: int, detail: str, **extra: Any) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
+def for_error(exc: CrossingWatchError) -> JSONResponse:
+    """The problem+json answer to one of our errors: its status follows the error tree."""
+    return problem(status_of(exc), "the database failed; the request changed nothing" if isinstance(exc, StoreError)
+                   else str(exc), **({"field": exc.field or None} if isinstance(exc, InputError) else {}))
+
+
+def status_of(exc: CrossingWatchError) -> int:
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, Conflict | EditConflict | WorkflowError):
+        return 409
+    if isinstance(exc, InputError):
+        return 422
+    if isinstance(exc, StoreError):
+        return 500
+    return 400
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(AuthError)
     async def _auth(request: Request, exc: AuthError) -> JSONResponse:
@@ -42,17 +60,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(CrossingWatchError)
     async def _ours(request: Request, exc: CrossingWatchError) -> JSONResponse:
-        if isinstance(exc, NotFound):
-            return problem(404, str(exc))
-        if isinstance(exc, Conflict | EditConflict):
-            return problem(409, str(exc))
-        if isinstance(exc, InputError):
-            return problem(422, str(exc), field=exc.field or None)
-        if isinstance(exc, WorkflowError):
-            return problem(409, str(exc))
-        if isinstance(exc, StoreError):
-            return problem(500, "the database failed; the request changed nothing")
-        return problem(400, str(exc))
+        return for_error(exc)
 
     @app.exception_handler(SignalError)
     async def _signal(request: Request, exc: SignalError) -> JSONResponse:

@@ -15,13 +15,19 @@ from crossingwatch.web.deps import allow
 router = APIRouter(tags=["assess"])
 
 
+class AuthorIn(BaseModel):
+    id: str | None = Field(default=None, max_length=512)
+    handle: str | None = Field(default=None, max_length=512)
+    name: str | None = Field(default=None, max_length=512)
+
+
 class PostIn(BaseModel):
     id: str = Field(min_length=1, max_length=512)
     platform: str = Field(default="unknown", max_length=64)
     text: str = Field(default="", max_length=1_000_000)
     url: str | None = None
     lang: str | None = None
-    author: dict[str, str | None] | None = None
+    author: AuthorIn | None = None
 
 
 class Batch(BaseModel):
@@ -36,7 +42,7 @@ async def assess_posts(request: Request, body: Annotated[Batch | PostIn, Body()]
     # and a thread hop per request costs about a millisecond. More throughput comes from `serve --workers`.
     posts_in = body.posts if isinstance(body, Batch) else [body]
     posts = [Post(id=p.id, text=p.text, platform=p.platform, url=p.url, lang_hint=p.lang,
-                  author=Author(**(p.author or {}))) for p in posts_in]
+                  author=Author(**(p.author.model_dump() if p.author else {}))) for p in posts_in]
     predictions = [a.to_prediction() for a in detector(request).assess(posts)]
     # Serialised here: the predictions are plain JSON already, and the generic encoder would walk them again.
     return Response(json.dumps({"predictions": predictions}, ensure_ascii=False), media_type="application/json")

@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from crossingwatch.services import banking
-from crossingwatch.web.api.common import Limit, Offset, page, runtime
+from crossingwatch.web.api.common import Id, Limit, Offset, page, runtime
 from crossingwatch.web.deps import allow
 
 router = APIRouter(tags=["banks"])
@@ -60,7 +60,7 @@ def add_entries(request: Request, name: str, body: EntriesIn) -> dict[str, Any]:
 
 
 @router.delete("/banks/{name}/entries/{entry_id}", dependencies=[allow("analyst")])
-def remove_entry(request: Request, name: str, entry_id: int, reason: str = "") -> dict[str, Any]:
+def remove_entry(request: Request, name: str, entry_id: Id, reason: str = "") -> dict[str, Any]:
     rt = runtime(request)
     return asdict(banking.remove_from_bank(rt.store(), name, entry_id, actor=request.state.user.name, reason=reason,
                                            track=rt.track))

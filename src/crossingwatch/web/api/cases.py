@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from crossingwatch.core.workflow import CASE_STATES, OPEN_STATES
 from crossingwatch.services import reviewing
-from crossingwatch.web.api.common import Limit, Offset, page, runtime
+from crossingwatch.web.api.common import Id, Limit, Offset, page, runtime
 from crossingwatch.web.deps import allow
 
 router = APIRouter(tags=["cases"])
@@ -35,7 +35,7 @@ def list_cases(request: Request, limit: Limit = 50, offset: Offset = 0, state: s
 
 
 @router.get("/cases/{case_id}", dependencies=[READERS])
-def get_case(request: Request, case_id: int) -> dict[str, Any]:
+def get_case(request: Request, case_id: Id) -> dict[str, Any]:
     store = runtime(request).store()
     c = store.get_case(case_id)
     predictions = store.find_predictions(list(c.posts))
@@ -51,14 +51,14 @@ class DecisionIn(BaseModel):
 
 
 @router.get("/cases/{case_id}/decisions", dependencies=[READERS])
-def list_decisions(request: Request, case_id: int) -> dict[str, Any]:
+def list_decisions(request: Request, case_id: Id) -> dict[str, Any]:
     store = runtime(request).store()
     store.get_case(case_id)
     return {"items": [asdict(d) for d in store.list_decisions(case_id)]}
 
 
 @router.post("/cases/{case_id}/decisions", status_code=201, dependencies=[allow("reviewer", "analyst")])
-def decide(request: Request, case_id: int, body: DecisionIn) -> dict[str, Any]:
+def decide(request: Request, case_id: Id, body: DecisionIn) -> dict[str, Any]:
     """Decide a case; a stale `version` gets 409 and changes nothing."""
     rt = runtime(request)
     made, case = reviewing.decide(rt.store(), case_id, body.decision, reviewer=request.state.user.name,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 
 from crossingwatch.core.errors import InputError
 from crossingwatch.services import banking
-from crossingwatch.web.api.common import runtime
+from crossingwatch.web.api.common import runtime, shared_matcher
 from crossingwatch.web.deps import allow
 
 router = APIRouter(tags=["media"])
@@ -29,22 +28,6 @@ def _signals(request: Request, upload: UploadFile | None, signal: str | None) ->
         return banking.hash_file(path, types.values())
 
 
-_MATCHER_LOCK = threading.Lock()
-
-
-def _matcher(request: Request) -> banking.Matcher:
-    """One matcher per app, caught up with the banks on each request (a rebuild per request would read every PDQ
-    entry of every bank)."""
-    state = request.app.state
-    with _MATCHER_LOCK:
-        if getattr(state, "matcher", None) is None:
-            rt = runtime(request)
-            state.matcher = banking.Matcher(rt.store(), rt.index_dir())
-        else:
-            state.matcher.refresh()
-        return state.matcher  # type: ignore[no-any-return]
-
-
 @router.post("/hash", dependencies=[allow("analyst", "reviewer", "platform")])
 def hash_upload(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     """The signals of an uploaded file (PDQ with quality, SHA-256; MD5 for video)."""
@@ -57,5 +40,5 @@ def match(request: Request, file: Annotated[UploadFile | None, File()] = None,
           signal: Annotated[str | None, Form()] = None) -> dict[str, Any]:
     """Matches of an uploaded file, or of a signal (`TYPE:VALUE`), in the enabled banks."""
     signals = _signals(request, file, signal)
-    matches = _matcher(request).match([(None, s) for s in signals])
+    matches = shared_matcher(request).match([(None, s) for s in signals])
     return {"signals": [s.line() for s in signals], "matches": [m.to_dict() for m in matches]}

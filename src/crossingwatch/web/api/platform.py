@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from crossingwatch.core.errors import NotFound
 from crossingwatch.core.workflow import ITEM_STATUSES
 from crossingwatch.services import referring
-from crossingwatch.web.api.common import Limit, Offset, page, runtime
+from crossingwatch.web.api.common import Id, Limit, Offset, page, runtime
 from crossingwatch.web.deps import allow
 
 router = APIRouter(tags=["platform"])
@@ -47,7 +47,7 @@ class StatusIn(BaseModel):
 
 
 @router.post("/platform/referrals/{item_id}/status", dependencies=[PLATFORM])
-def answer(request: Request, item_id: int, body: StatusIn) -> dict[str, Any]:
+def answer(request: Request, item_id: Id, body: StatusIn) -> dict[str, Any]:
     """Your decision on an item referred to you, with your statement of reasons."""
     rt = runtime(request)
     item = rt.store().get_item(item_id)

@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel
 
 from crossingwatch.services import referring
-from crossingwatch.web.api.common import Limit, Offset, page, runtime
+from crossingwatch.web.api.common import Id, Limit, Offset, page, runtime
 from crossingwatch.web.deps import allow
 
 router = APIRouter(tags=["referrals"])
@@ -50,12 +50,12 @@ def list_referrals(request: Request, limit: Limit = 50, offset: Offset = 0,
 
 
 @router.get("/referrals/{referral_id}", dependencies=[UNIT])
-def get_referral(request: Request, referral_id: int) -> dict[str, Any]:
+def get_referral(request: Request, referral_id: Id) -> dict[str, Any]:
     return asdict(runtime(request).store().get_referral(referral_id))
 
 
 @router.get("/referrals/{referral_id}/export", dependencies=[UNIT], response_model=None)
-def export(request: Request, referral_id: int, format: str = "json") -> Any:
+def export(request: Request, referral_id: Id, format: str = "json") -> Any:
     """The notice as JSON, CSV or a plain-text email body."""
     store = runtime(request).store()
     data = referring.notice(store, store.get_referral(referral_id), _laws(request))
@@ -66,6 +66,6 @@ def export(request: Request, referral_id: int, format: str = "json") -> Any:
 
 
 @router.post("/referrals/{referral_id}/send", dependencies=[UNIT])
-def send(request: Request, referral_id: int) -> dict[str, Any]:
+def send(request: Request, referral_id: Id) -> dict[str, Any]:
     rt = runtime(request)
     return asdict(referring.send_referral(rt.store(), referral_id, actor=request.state.user.name, track=rt.track))
