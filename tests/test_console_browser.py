@@ -16,13 +16,13 @@ import pytest
 
 from crossingwatch.core import Post
 from crossingwatch.runtime import Runtime, build_runtime
-from crossingwatch.services import accounts, reviewing
+from crossingwatch.services import accounts, networking, reviewing
 from crossingwatch.settings import REPO_DIR, load_settings
 
 CHROMIUM = "/usr/bin/chromium"
 ARABIC = ("رحلة إلى بريطانيا من دونكيرك يوم الخميس، السعر ١٢٠٠ يورو للشخص، الأطفال مجانا، "
           "واتساب +44 7700 900123")
-ENGLISH = "Boat to UK Thursday from Dunkirk, 1200 euro, kids free, WhatsApp +44 7700 900124. 100% safe"
+ENGLISH = "Boat to UK Thursday from Dunkirk, 1200 euro, kids free, WhatsApp +44 7700 900123. 100% safe"  # same phone
 PASSWORD = "correct horse battery"
 
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
@@ -114,11 +114,26 @@ def test_analyst_journey_in_chromium(runtime_with_cases: Runtime, live_server,  
                 [item] = api.get("/v1/platform/referrals", params={"status": "sent"}).json()["items"]
                 done = api.post(f"/v1/platform/referrals/{item['id']}/status", json={"status": "removed"})
                 assert done.status_code == 200, done.text
+                # A searcher is shown a safety message and clicks its main action.
+                shown = api.get("/v1/redirect", params={"q": "smuggler boat to england from calais price"}).json()
+                assert shown["redirect"] is True, shown
+                assert api.post("/v1/redirect/events", json={"message_id": shown["message_id"],
+                                                             "action": "click"}).status_code == 201
 
             page.reload()
             expect(page.locator("#removal-rate")).to_have_text("100%")
+            expect(page.locator("#redirect-impressions")).to_have_text("1")
+            expect(page.locator("#redirect-ctr")).to_have_text("100.0%")
             drawn = page.locator("canvas[data-chart]").evaluate_all("cs => cs.map(c => !!window.Chart.getChart(c))")
             assert drawn and all(drawn)  # the vendored Chart.js loaded under the CSP and drew every chart
+
+            # The two posts share a phone across platforms: one network, drawn by the vendored Cytoscape.js.
+            networking.build_campaigns(store)
+            networking.build_networks(store)
+            page.goto(f"{base}/networks")
+            page.click("table.networks a")
+            expect(page.locator("#network-graph")).to_have_attribute("data-drawn", "3")  # 2 posts + the phone
+            expect(page.locator("main")).to_contain_text("+447700900123")
             assert not problems, problems  # no script errors, no CSP violations
         except Exception:
             shots = REPO_DIR / "out" / "screenshots"

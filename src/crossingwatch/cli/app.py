@@ -32,7 +32,8 @@ def runtime_for(db: str | None = None, model_dir: str | None = None) -> Runtime:
 
 
 def main() -> None:
-    from crossingwatch.cli import banks, scan, serving, training, version, workflow  # noqa: F401  (commands register)
+    # importing a command module registers its commands
+    from crossingwatch.cli import banks, networks, redirect, scan, serving, training, version, workflow  # noqa: F401
 
     try:
         app()

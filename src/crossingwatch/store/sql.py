@@ -22,7 +22,9 @@ from crossingwatch.core.events import utcnow
 from crossingwatch.store import tables as t
 from crossingwatch.store.auth_sql import AuthSql
 from crossingwatch.store.bank_sql import BankSql
+from crossingwatch.store.network_sql import NetworkSql
 from crossingwatch.store.protocols import ScanRun, StoredAssessment
+from crossingwatch.store.redirect_sql import RedirectSql
 from crossingwatch.store.workflow_sql import WorkflowSql
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -60,7 +62,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-class SqlStore(BankSql, WorkflowSql, AuthSql):
+class SqlStore(BankSql, WorkflowSql, AuthSql, NetworkSql, RedirectSql):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 

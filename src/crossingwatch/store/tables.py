@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -256,4 +257,89 @@ console_sessions = Table(
     Column("created_at", String(32), nullable=False),
     Column("expires_at", String(32), nullable=False),
     Column("ended_at", String(32)),
+)
+
+# Networks and sharing (issue 8) ----------------------------------------------------------------------------------
+campaigns = Table(
+    "campaigns", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("size", Integer, nullable=False),
+    Column("template", JSON, nullable=False),  # phrases and slots (detect/templates.py)
+    Column("first_at", String(64)),
+    Column("last_at", String(64)),
+    Column("merged_into", Integer),  # two campaigns found to be one: the younger points at the older
+    Column("created_at", String(32), nullable=False),
+    Column("updated_at", String(32), nullable=False),
+)
+
+campaign_posts = Table(
+    "campaign_posts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("platform", String(64), nullable=False),
+    Column("post_id", String(512), nullable=False),
+    Column("campaign_id", Integer, index=True),  # None: no near-copy yet
+    Column("signature", LargeBinary, nullable=False),  # MinHash values (uint32, little-endian)
+    Column("has_shingles", Integer, nullable=False),
+    Column("added_at", String(32), nullable=False),
+    UniqueConstraint("platform", "post_id", name="uq_campaign_posts_post"),
+)
+
+networks = Table(
+    "networks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("active", Integer, nullable=False),  # in the latest build; older ones keep their id for the audit log
+    Column("rank", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("posts", Integer, nullable=False),
+    Column("accounts", Integer, nullable=False),
+    Column("platforms", Integer, nullable=False),
+    Column("confirmed", Integer, nullable=False),
+    Column("first_at", String(64)),
+    Column("last_at", String(64)),
+    Column("summary", JSON, nullable=False),
+    Column("built_at", String(32), nullable=False),
+    Index("ix_networks_active_rank", "active", "rank"),
+)
+
+network_posts = Table(
+    "network_posts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("network_id", Integer, ForeignKey("networks.id"), nullable=False, index=True),
+    Column("platform", String(64), nullable=False),
+    Column("post_id", String(512), nullable=False),
+    UniqueConstraint("platform", "post_id", name="uq_network_posts_post"),
+)
+
+network_indicators = Table(
+    "network_indicators", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("network_id", Integer, ForeignKey("networks.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # phone | handle | url | pdq | sha256 | campaign
+    Column("value", String(512), nullable=False),
+    Column("posts", Integer, nullable=False),
+    Column("accounts", Integer, nullable=False),
+)
+
+# Redirect (issue 7): counts only, never query text. One row per day, kind, language, route, message and outcome.
+redirect_counts = Table(
+    "redirect_counts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False),  # YYYY-MM-DD (UTC)
+    Column("kind", String(16), nullable=False),  # query | interstitial
+    Column("lang", String(16), nullable=False),
+    Column("route", String(32), nullable=False),  # "" when the query named none
+    Column("message_id", String(64), nullable=False),  # "" when nothing was shown
+    Column("redirected", Integer, nullable=False),
+    Column("count", Integer, nullable=False),
+    UniqueConstraint("day", "kind", "lang", "route", "message_id", "redirected", name="uq_redirect_counts"),
+)
+
+redirect_events = Table(
+    "redirect_events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", String(32), nullable=False),
+    Column("day", String(10), nullable=False, index=True),
+    Column("platform", String(64), nullable=False),
+    Column("message_id", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # click | escape | testimony
 )

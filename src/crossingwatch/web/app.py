@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 
 from crossingwatch.runtime import Runtime
 from crossingwatch.web import console, problems
-from crossingwatch.web.api import assess, banks, cases, media, metrics, platform, referrals
+from crossingwatch.web.api import assess, banks, cases, media, metrics, networks, platform, redirect, referrals
 
 MAX_BODY = 20 * 1024 * 1024  # an upload or a batch of 1,000 posts fits; more is refused before it is read
 
@@ -27,7 +27,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             return problems.problem(413, f"the request body is {int(length)} bytes; the limit is {MAX_BODY}")
         return await call_next(request)
 
-    for module in (assess, media, cases, referrals, banks, platform, metrics):
+    for module in (assess, media, cases, referrals, banks, platform, metrics, networks, redirect):
         app.include_router(module.router, prefix="/v1")
     console.install(app)
     return app

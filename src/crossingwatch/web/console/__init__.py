@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from crossingwatch.core.errors import CrossingWatchError, StoreError
 from crossingwatch.web import problems
-from crossingwatch.web.console import auth, banks, cases, dashboard, referrals
+from crossingwatch.web.console import auth, banks, cases, dashboard, networks, referrals
 from crossingwatch.web.console.session import HERE, ConsoleAuthError, login_url, render
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
@@ -22,7 +22,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth, cases, referrals, dashboard, banks):
+    for module in (auth, cases, referrals, networks, dashboard, banks):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 

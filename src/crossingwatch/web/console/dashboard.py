@@ -1,5 +1,6 @@
 """The dashboard: headline figures, then charts (Chart.js) with the same numbers as tables for readers without
-JavaScript. Aggregates only, so researchers may open it too."""
+JavaScript. Aggregates only, so researchers may open it too. Also how the safety messages do (redirect):
+impressions, clicks and click-through by message over the last 30 days."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from crossingwatch.services.dashboard import dashboard_data
+from crossingwatch.services.redirect_metrics import redirect_stats
 from crossingwatch.web.console.session import console_allow, render
 from crossingwatch.web.deps import runtime_of
 
@@ -21,5 +23,9 @@ CHARTS = (("removal_rate_by_day", "Removal rate by day the notice was sent", "li
 
 @router.get("/dashboard", dependencies=[console_allow("analyst", "researcher")])
 def dashboard(request: Request) -> Response:
-    data = dashboard_data(runtime_of(request).store())
-    return render(request, "dashboard.html", data=data, charts=CHARTS)
+    store = runtime_of(request).store()
+    counter = getattr(request.app.state, "redirect_counter", None)
+    if counter is not None:
+        counter.flush(store)  # this process's last second of redirect counts, so the page is current
+    return render(request, "dashboard.html", data=dashboard_data(store), charts=CHARTS,
+                  redirect=redirect_stats(store, days=30))

@@ -27,7 +27,8 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape on 
 
 # (path, label, roles that see it): the navigation shows a user only what they may open.
 NAV = (("/queue", "Queue", ("analyst", "reviewer")), ("/referrals", "Referrals", ("analyst",)),
-       ("/dashboard", "Dashboard", ("analyst", "researcher")), ("/banks", "Banks", ("analyst", "reviewer")))
+       ("/networks", "Networks", ("analyst",)), ("/dashboard", "Dashboard", ("analyst", "researcher")),
+       ("/banks", "Banks", ("analyst", "reviewer")))
 
 
 class ConsoleAuthError(AuthError):

@@ -51,6 +51,31 @@
       });
     });
   }
+  var KIND_COLOURS = { post: "#0b5cad", account: "#6b6b00", phone: "#7b2fbe", handle: "#b8326b", url: "#c06a00",
+                       pdq: "#0d7d7d", sha256: "#0d7d7d", video_md5: "#0d7d7d", campaign: "#2a7a2a" };
+
+  function drawNetwork() {
+    var box = document.getElementById("network-graph");
+    if (!box || typeof window.cytoscape === "undefined") { return; }
+    var graph = JSON.parse(box.dataset.graph);
+    var cy = window.cytoscape({
+      container: box, elements: graph.nodes.concat(graph.edges), wheelSensitivity: 0.2,
+      layout: { name: graph.nodes.length > 400 ? "grid" : "cose", animate: false },
+      style: [
+        { selector: "node", style: { "label": "data(label)", "font-size": 8, "width": 12, "height": 12,
+                                     "background-color": function (n) { return KIND_COLOURS[n.data("kind")] || "#888"; } } },
+        { selector: "node[kind = 'post']", style: { "shape": "round-rectangle", "width": 16, "height": 16 } },
+        { selector: "edge", style: { "width": 1, "line-color": "#c5ccd3" } }
+      ]
+    });
+    cy.on("tap", "node[kind = 'post']", function (event) {
+      var c = event.target.data("case");
+      if (c) { window.location.assign("/cases/" + c); }
+    });
+    box.dataset.drawn = String(cy.nodes().length);
+  }
+
   // After every deferred script has run (Chart.js is loaded after this file on the dashboard).
-  if (document.readyState === "complete") { drawCharts(); } else { window.addEventListener("load", drawCharts); }
+  function drawAll() { drawCharts(); drawNetwork(); }
+  if (document.readyState === "complete") { drawAll(); } else { window.addEventListener("load", drawAll); }
 })();
