@@ -19,13 +19,19 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     elapsed: float = 0.0
+    why: dict[str, int] = field(default_factory=dict)  # what the errors were: a status code or an exception
+
+    def error(self, reason: str) -> None:
+        self.errors += 1
+        self.why[reason] = self.why.get(reason, 0) + 1
 
     def summary(self, offered: float) -> dict[str, float | int]:
         s = sorted(self.latencies) or [float("nan")]
         return {"offered_rps": offered, "achieved_rps": round(len(self.latencies) / max(self.elapsed, 1e-9), 1),
                 "requests": len(self.latencies), "errors": self.errors,
                 "p50_ms": round(s[len(s) // 2] * 1000, 3),
-                "p99_ms": round(s[min(len(s) - 1, int(len(s) * 0.99))] * 1000, 3)}
+                "p99_ms": round(s[min(len(s) - 1, int(len(s) * 0.99))] * 1000, 3), **({"error_kinds": self.why}
+                                                                                        if self.why else {})}
 
 
 async def _read_response(reader: asyncio.StreamReader) -> int:
@@ -62,10 +68,10 @@ async def _run(host: str, port: int, make_request: Callable[[int], bytes], rate:
             status = await asyncio.wait_for(_read_response(reader), timeout=30)
             result.latencies.append(time.perf_counter() - due)
             if status >= 400:
-                result.errors += 1
+                result.error(str(status))
             idle.append(conn)
-        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError, IndexError):
-            result.errors += 1
+        except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError, IndexError) as e:
+            result.error(type(e).__name__)
             result.latencies.append(time.perf_counter() - due)
             if conn is not None:
                 conn[1].close()

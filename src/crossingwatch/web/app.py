@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from crossingwatch.runtime import Runtime
 from crossingwatch.web import console, problems
 from crossingwatch.web.api import assess, banks, cases, media, metrics, networks, platform, redirect, referrals
+from crossingwatch.web.middleware import BodyLimit
 
 MAX_BODY = 20 * 1024 * 1024  # an upload or a batch of 1,000 posts fits; more is refused before it is read
 
@@ -20,12 +19,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
 
-    @app.middleware("http")
-    async def limit_size(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        if length is not None and length.isdigit() and int(length) > MAX_BODY:
-            return problems.problem(413, f"the request body is {int(length)} bytes; the limit is {MAX_BODY}")
-        return await call_next(request)
+    app.add_middleware(BodyLimit, limit=MAX_BODY)
 
     for module in (assess, media, cases, referrals, banks, platform, metrics, networks, redirect):
         app.include_router(module.router, prefix="/v1")

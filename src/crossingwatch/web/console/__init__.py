@@ -6,8 +6,6 @@ Every page works with JavaScript off for reading; htmx and the keyboard shortcut
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -16,6 +14,7 @@ from crossingwatch.core.errors import CrossingWatchError, StoreError
 from crossingwatch.web import problems
 from crossingwatch.web.console import auth, banks, cases, dashboard, networks, referrals
 from crossingwatch.web.console.session import HERE, ConsoleAuthError, login_url, render
+from crossingwatch.web.middleware import SecurityHeaders
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
@@ -42,16 +41,9 @@ def install(app: FastAPI) -> None:
         return render(request, "message.html", status=problems.status_of(exc), title="Could not do that",
                       message=message)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if not request.url.path.startswith("/v1/"):
-            response.headers.setdefault("Content-Security-Policy", CSP)
-            response.headers.setdefault("X-Content-Type-Options", "nosniff")
-            response.headers.setdefault("Referrer-Policy", "same-origin")  # no-referrer would make Origin "null"
-            if response.headers.get("content-type", "").startswith("text/html"):
-                response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders, headers={
+        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin"})  # no-referrer would make a form's Origin "null"
 
 
 def is_console(request: Request) -> bool:
