@@ -195,3 +195,31 @@ def test_cli_file_in_answers_out_and_bad_records_named(tmp_path: Path, use_sessi
     result = CliRunner().invoke(app, ["redirect", "--queries", str(queries), "--output", str(out)])
     assert result.exit_code != 0 and isinstance(result.exception, InputError)
     assert "q.jsonl:2" in str(result.exception) and result.exception.field == "query"
+
+
+def test_interstitial_stops_once_a_reviewer_clears_the_post_or_the_platform_removes_it(
+        runtime: Runtime, detector, redirector: redirecting.Redirector) -> None:  # type: ignore[no-untyped-def]
+    from crossingwatch.services import referring, reviewing
+
+    texts = {"ad-1": "Boat to UK Thursday from Dunkirk, 1200 euro, kids free, WhatsApp +44 7700 900123. 100% safe",
+             "ad-2": "Passeur Calais → Angleterre ce soir, 900€ par personne, enfants gratuits, contact Telegram "
+                     "@passage_uk, garanti 100%"}
+    for post_id, text in texts.items():  # two different adverts, so two cases
+        assert _store_post(runtime, detector, text, post_id).label == "advert"
+    store = runtime.store()
+    reviewing.open_cases(store)
+    assert redirect_metrics.interstitial(store, redirector, "facebook", "ad-1").redirect is True
+    reviewing.decide(store, store.find_case_of_post("facebook", "ad-1"), "not_smuggling", reviewer="rev")
+    cleared = redirect_metrics.interstitial(store, redirector, "facebook", "ad-1")
+    assert cleared.redirect is False and "reviewer" in cleared.reason
+
+    case = store.find_case_of_post("facebook", "ad-2")
+    reviewing.decide(store, case, "confirm_advert", reviewer="rev")
+    laws = referring.Jurisdictions.load(DATA / "legal" / "jurisdictions.toml")
+    referral = referring.create_referral(store, "facebook", sender_name="Unit", sender_email="u@example.org",
+                                         jurisdiction="uk", laws=laws, case_ids=[case])
+    referring.send_referral(store, referral.id, actor="ana")
+    assert redirect_metrics.interstitial(store, redirector, "facebook", "ad-2").redirect is True  # sent, still up
+    referring.record_status(store, referral.items[0].id, "removed", actor="facebook")
+    removed = redirect_metrics.interstitial(store, redirector, "facebook", "ad-2")
+    assert removed.redirect is False and "removed" in removed.reason

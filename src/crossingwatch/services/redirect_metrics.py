@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from crossingwatch.core.errors import InputError, NotFound
+from crossingwatch.core.workflow import FINAL_TAKEDOWN
 from crossingwatch.services.redirecting import Redirect, Redirector
 
 ACTIONS = ("click", "escape", "testimony")  # main action, "see results anyway", a testimony link
@@ -31,6 +32,10 @@ class RedirectStore(Protocol):
 
 class PredictionStore(Protocol):
     def find_predictions(self, keys: Any) -> dict[tuple[str, str], dict[str, Any]]: ...
+    def find_case_of_post(self, platform: str, post_id: str) -> int | None: ...
+    def get_case(self, case_id: int) -> Any: ...
+    def list_items(self, *, platform: str | None = None, post: tuple[str, str] | None = None,
+                   statuses: Any = None) -> list[Any]: ...
 
 
 def today() -> str:
@@ -141,6 +146,12 @@ def interstitial(store: PredictionStore, redirector: Redirector, platform: str, 
     label, lang = prediction.get("label", "benign"), prediction.get("lang") or "en"
     if label == "benign":
         return Redirect(False, lang, float(prediction.get("scores", {}).get("benign", 1.0)), reason="label benign")
+    # People have had their say since the detector's: a reviewer cleared it, or the platform took it down.
+    case_id = store.find_case_of_post(platform, post_id)
+    if case_id is not None and store.get_case(case_id).state == "dismissed":
+        return Redirect(False, lang, 0.0, reason="a reviewer found it is not smuggling")
+    if any(i.status in FINAL_TAKEDOWN for i in store.list_items(post=(platform, post_id))):
+        return Redirect(False, lang, 0.0, reason="already removed or restricted by the platform")
     topic = "documents" if "false_documents" in prediction.get("tactics", []) else "crossing"
     route = None
     if text:
