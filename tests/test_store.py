@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from crossingwatch.core import Assessment, Author, Event, Post, Reject
+from crossingwatch.core import Assessment, Author, Event, Indicators, Post, Reject
 from crossingwatch.store import open_store
 from crossingwatch.store.sql import SqlStore, database_url
 
@@ -161,3 +162,40 @@ def test_cases_referrals_and_statuses_on_every_backend(store: SqlStore) -> None:
     with pytest.raises(InvalidTransition):
         store.update_item_status(item.id, "draft", actor="ana", note="", details={}, at="2026-11-02T00:00Z")
     assert [e.to_status for e in store.list_item_events(item.id)] == ["sent"]
+
+
+def test_sessions_redirect_counts_and_networks_on_every_backend(store: SqlStore) -> None:
+    from crossingwatch.services import accounts, networking, reviewing
+    from crossingwatch.services.redirect_metrics import redirect_stats, today
+
+    # Console sessions: live, ended, and a changed password ends them all.
+    store.add_user("ana", "analyst")
+    accounts.set_password(store, "ana", "a long enough password", actor="t")
+    session, _ = accounts.login(store, "ana", "a long enough password")
+    assert accounts.session_user(store, session).name == "ana"  # type: ignore[union-attr]
+    accounts.set_password(store, "ana", "another long password", actor="t")
+    assert accounts.session_user(store, session) is None
+
+    # Redirect counts add up per key; no query text anywhere.
+    key = (today(), "query", "en", "channel", "en-channel", 1)
+    store.add_redirect_counts({key: 2})
+    store.add_redirect_counts({key: 3, (today(), "query", "fa", "", "", 0): 1})
+    store.add_redirect_event("facebook", "en-channel", "click")
+    stats = redirect_stats(store, days=1)
+    assert (stats["queries"], stats["impressions"], stats["clicks"]) == (6, 5, 1)
+
+    # Two adverts on two platforms sharing a phone make one network; a benign post joins nothing.
+    phone = "+44 7700 900123"
+    run = store.start_run("fp", "det", ["in"])
+    posts = [pair("1", text_=f"boat to uk tonight whatsapp {phone}"),
+             pair("2", text_=f"places left friday call {phone}", platform="tiktok"),
+             pair("3", "benign", f"news: police warn about smugglers {phone}")]
+    posts = [(p, replace(a, indicators=Indicators(phones=("+447700900123",)))) for p, a in posts]
+    store.commit_batch(run.id, posts, [("in", i) for i in range(3)], [], 3, {})
+    reviewing.open_cases(store)
+    networking.build_campaigns(store)
+    built = networking.build_networks(store)
+    assert built["networks"] == 1
+    [net] = store.list_networks(2, 10, 0)
+    assert net.posts == 2 and net.platforms == 2
+    assert set(store.network_post_keys(net.id)) == {("facebook", "1"), ("tiktok", "2")}
