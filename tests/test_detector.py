@@ -21,6 +21,11 @@ TOKENS = ["boat", "🚤", "🇬🇧", "👶", "kids free", "£1500", "whatsapp",
 
 def test_our_detector_passes_the_conformance_kit(detector) -> None:  # type: ignore[no-untyped-def]
     check_detector(detector)
+    # Optional keys (payments here) are part of the contract too: the kit must accept them.
+    post = Post(id="p", text="Boat to UK 1200 euro, pay first to IBAN GB82 WEST 1234 5698 7654 32")
+    [a] = detector.assess([post])
+    assert a.indicators.payments == ("iban:GB82WEST12345698765432",)
+    check_assessment(post, a)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,8 +12,9 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw, ImageFilter
 
-from crossingwatch.core import Assessment, Author, Post
+from crossingwatch.core import Assessment, Author, Media, Post
 from crossingwatch.core.assessment import Indicators
 from crossingwatch.detect.campaigns import LshParams, cluster, signatures
 from crossingwatch.detect.templates import build_template
@@ -228,3 +229,102 @@ def test_migration_0007_goes_down_and_up(store: SqlStore) -> None:
     store.migrate()
     assert {"campaigns", "campaign_posts", "networks", "network_posts", "network_indicators"} <= set(
         inspect(store.engine).get_table_names())
+
+
+# Payment details and near-duplicate images ------------------------------------------------------------------------
+def test_two_posts_sharing_an_iban_end_in_one_network(store: SqlStore, session_runtime) -> None:  # type: ignore[no-untyped-def]
+    from crossingwatch.detect.fusion import indicators_of
+    from crossingwatch.detect.pipeline import TextAnalyser
+
+    analyser = TextAnalyser(session_runtime.resources)
+    texts = {"p1": "Boat to UK from Dunkirk, 1200 euro, pay to IBAN GB82 WEST 1234 5698 7654 32",
+             "p2": "Lorry to Germany weekly, no papers. Transfer first: gb82west12345698765432 (bank)",
+             "p3": "Boat to Italy from Libya, pay to IBAN GB34 BUKB 2020 1555 5555 55 ok"}  # check digits wrong
+    posts = [(Post(k, t, platform="facebook", author=Author(f"acct_{k}")), indicators_of(analyser.analyse(t)),
+              "advert") for k, t in texts.items()]
+    assert posts[0][1].payments == posts[1][1].payments == ("iban:GB82WEST12345698765432",)
+    assert posts[2][1].payments == ()
+    seeded(store, posts)
+    networking.build_networks(store, networking.load_rules(Path(__file__).parents[1] / "data" / "networks" /
+                                                           "rules.toml"))
+    (net,) = store.list_networks()
+    assert set(store.network_post_keys(net.id)) == {("facebook", "p1"), ("facebook", "p2")}
+    assert ("payment", "iban:GB82WEST12345698765432") in {(k, v) for k, v, _, _ in store.network_indicators(net.id)}
+
+
+def photo(seed: int, size: int = 360) -> Image.Image:
+    """Something like a photograph: a lit gradient, shapes with soft edges and sensor noise, different per seed."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:size, 0:size] / size
+    base = np.stack([120 + 90 * np.sin(3 * x + seed), 100 + 80 * y, 140 - 60 * x * y], axis=-1)
+    img = Image.fromarray(np.clip(base + rng.normal(0, 12, base.shape), 0, 255).astype(np.uint8))
+    d = ImageDraw.Draw(img)
+    for _ in range(10):
+        cx, cy, r = rng.integers(0, size, 2).tolist() + [int(rng.integers(15, 90))]
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=tuple(int(c) for c in rng.integers(0, 256, 3)))
+    return img.filter(ImageFilter.GaussianBlur(1.5))
+
+
+def test_posts_with_near_duplicate_images_link_without_any_bank(tmp_path: Path, store: SqlStore,
+                                                                detector) -> None:  # type: ignore[no-untyped-def]
+    from crossingwatch.media.signals import BUILTIN_SIGNAL_TYPES
+    from crossingwatch.services.media_scanning import MediaAwareDetector
+    from crossingwatch.services.scanning import scan_posts
+    from crossingwatch.sources.base import Item
+
+    photo(1).save(tmp_path / "boat.png")
+    photo(1).resize((250, 250)).save(tmp_path / "boat_copy.jpg", quality=55)  # re-encoded, resized
+    photo(2).save(tmp_path / "other.png")
+    Image.new("RGB", (200, 200), (40, 90, 200)).save(tmp_path / "flat1.png")  # no detail: PDQ quality 0
+    Image.new("RGB", (300, 260), (40, 90, 200)).save(tmp_path / "flat2.png")  # other file, the same PDQ hash
+    adverts = {
+        "boat": ("Boat to UK this Friday from Dunkirk beach, 1200 euro each, kids go free, safe boat", "boat.png"),
+        "copy": ("Lorry to Germany from Belgrade every week, hidden place inside, 2000 dollars, no papers needed",
+                 "boat_copy.jpg"),
+        "other": ("Fake passports and visas for Italy, 3000 euro, guaranteed delivery, no questions", "other.png"),
+        "flat1": ("Crossing to Spain by night from Tangier, 900 euro, places left, children half price", "flat1.png"),
+        "flat2": ("Boat from Libya to Lampedusa, 2500 dinar per head, leaving soon, guaranteed", "flat2.png"),
+    }
+    posts = [Post(k, text, platform="telegram", author=Author(f"seller_{k}"),
+                  media=(Media("image", str(tmp_path / image)),)) for k, (text, image) in adverts.items()]
+    media = MediaAwareDetector(detector, BUILTIN_SIGNAL_TYPES, None, None)  # no bank at all
+    predictions: dict[str, dict] = {}
+    scan_posts([Item("test", n, p) for n, p in enumerate(posts, 1)], media, store, fingerprint="images",
+               inputs=["test"], on_prediction=lambda p: predictions.__setitem__(p["id"], p))
+    assert all(p["label"] != "benign" for p in predictions.values()), {k: p["label"] for k, p in predictions.items()}
+    pdq = {k: next(s for s in p["media_signals"] if s["type"] == "pdq") for k, p in predictions.items()}
+    assert all(p["media_signals"][0]["source"] == "image:0" and not p["matches"] for p in predictions.values())
+    assert pdq["boat"]["value"] != pdq["copy"]["value"]  # not equal: only the near-match can link them
+    assert pdq["flat1"]["quality"] < 50 and pdq["flat1"]["value"] == pdq["flat2"]["value"]  # would link, if trusted
+    stored = store.find_predictions([("telegram", "copy")])[("telegram", "copy")]
+    assert stored["media_signals"] == predictions["copy"]["media_signals"]  # survives the database
+
+    built = networking.build_networks(store)
+    (net,) = store.list_networks()  # the flat pictures (same hash, too little detail) link nothing
+    assert set(store.network_post_keys(net.id)) == {("telegram", "boat"), ("telegram", "copy")}
+    rep = min(pdq["boat"]["value"], pdq["copy"]["value"])
+    assert ("pdq", rep) in {(k, v) for k, v, _, _ in store.network_indicators(net.id)}
+    assert built["networks"] == 1
+    view = network_graphs.get_network(store, net.id)  # the console links both posts to the one image node
+    assert sorted(e["source"] for e in view["edges"] if e["target"] == f"pdq:{rep}") == [
+        "post:telegram/boat", "post:telegram/copy"]
+    assert "pdq_groups" not in view["network"]["summary"]
+
+
+def test_pdq_groups_chain_near_matches_exactly() -> None:
+    rng = np.random.default_rng(5)
+    base = rng.integers(0, 256, 32, dtype=np.uint8)
+
+    def flipped(bits: np.ndarray, n: int, seed: int) -> np.ndarray:
+        out = np.unpackbits(bits.copy())
+        out[np.random.default_rng(seed).choice(256, n, replace=False)] ^= 1
+        return np.packbits(out)
+
+    a, b = base, flipped(base, 31, 1)  # 31 apart: one group
+    c = flipped(b, 20, 2)  # near b, maybe far from a: chained into the same group
+    far = flipped(base, 120, 3)
+    hexes = [x.tobytes().hex() for x in (a, b, c, far)]
+    groups = networking.group_pdq(hexes + ["not-a-hash"])
+    assert groups[hexes[0]] == groups[hexes[1]] == groups[hexes[2]] == min(hexes[:3])
+    assert groups[hexes[3]] == hexes[3] and "not-a-hash" not in groups
+    assert networking.group_pdq(hexes[:1]) == {hexes[0]: hexes[0]}

@@ -204,3 +204,66 @@ def test_api_networks_and_exports(api: tuple[str, Runtime]) -> None:  # noqa: F8
         runtime.store().create_bank("partner")
         res = c.post("/v1/imports/stix", headers=analyst, params={"bank": "partner"}, json=stix_out.json()).json()
         assert res["imported"] >= 2 and res["problems"] == []
+
+
+IBAN, BTC = "iban:GB82WEST12345698765432", "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
+ETH, TRX = "eth:0xdac17f958d2ee523a2206206994597c13d831ec7", "trx:TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+CARD = "card:1111"
+
+
+def test_payments_and_near_duplicate_images_are_shared(tmp_path: Path) -> None:
+    from crossingwatch.core import Assessment, Author, Post
+    from crossingwatch.core.assessment import Indicators
+
+    near = f"{int(PDQ, 16) ^ 0b1011011:064x}"  # 5 bits away from PDQ: the same picture re-encoded
+    rows = [("q1", (IBAN, CARD), PDQ), ("q2", (IBAN, CARD, BTC, ETH, TRX), near), ("q3", (BTC, ETH, TRX), None)]
+    s = open_store(str(tmp_path / "pay.db"))
+    pairs = [(Post(k, "boat to uk, pay first", platform="telegram", url=f"https://t.me/c/{k}", author=Author(k)),
+              Assessment(k, "advert", {"advert": 0.9, "seeking": 0.05, "benign": 0.05}, indicators=Indicators(
+                  payments=pay), media_signals=(("image:0", "pdq", pdq, 90),) if pdq else ()))
+             for k, pay, pdq in rows]
+    s.commit_batch(s.start_run("r", "d", ["x"]).id, pairs, [("x", n) for n in range(3)], [], 3, {})
+    networking.build_networks(s)
+    (net,) = s.list_networks()
+    rep = min(PDQ, near)
+    assert net.posts == 3 and net.summary["pdq_groups"] == {max(PDQ, near): rep}
+
+    by_type: dict[str, list[dict]] = {}
+    for o in objects(sharing.export(s, "stix", network=net.id)):
+        by_type.setdefault(o["type"], []).append(o)
+    payments = {o["value"]: o for o in by_type["x-crossingwatch-payment"]}
+    assert set(payments) == {IBAN, BTC, ETH, TRX}  # a card (last 4 digits only) is no identity: it links nothing
+    assert {o["payment_type"] for o in payments.values()} == {"iban", "bitcoin", "ethereum", "tron"}
+    assert payments[IBAN]["id"] == "x-crossingwatch-payment--" + str(uuid.uuid5(STIX_NAMESPACE, json.dumps(
+        {"value": IBAN}, separators=(",", ":"))))  # spec-deterministic, like the other observables
+    ext = {o["id"] for o in by_type["extension-definition"]}
+    assert all(set(o["extensions"]) <= ext for o in payments.values())
+    assert [o["hashes"] for o in by_type["file"]] == [{"x_pdq": rep}]  # one image, shared by both posts
+    patterns = {o["pattern"] for o in by_type["indicator"]}
+    assert f"[x-crossingwatch-payment:value = '{IBAN}']" in patterns
+
+    text = sharing.export(s, "misp", network=net.id)
+    assert "cc-number" not in text and "credit-card" not in text
+    event = MISPEvent()
+    event.load(json.loads(text)["response"][0])
+    ibans = [a.value for o in event.objects if o.name == "bank-account" for a in o.attributes]
+    assert ibans == [IBAN.removeprefix("iban:")]
+    coins = {(o.get_attributes_by_relation("symbol")[0].value, a.value) for o in event.objects
+             if o.name == "coin-address" for a in o.attributes if a.object_relation.startswith("address")}
+    assert coins == {("BTC", BTC[4:]), ("ETH", ETH[4:]), ("TRX", TRX[4:])}
+    assert CARD not in text and not event.attributes
+    images = [o for o in event.objects if o.name == "image"]
+    assert [o.get_attributes_by_relation("pdq")[0].value for o in images] == [rep]
+    assert json.loads(sharing.export(s, "misp", network=net.id)) == json.loads(text)  # stable UUIDs
+
+    listed, problems = read_hash_list(sharing.export(s, "hashes", network=net.id))
+    assert not problems and {(r.signal_type, r.value) for r in listed if r.signal_type == "pdq"} == {("pdq", rep)}
+    assert not any("card" in r.value or "iban" in r.value for r in listed)  # HMA has no payment signal type
+
+    types = {t.name: t for t in BUILTIN_SIGNAL_TYPES}
+    banking.create_bank(s, "partner")
+    entries, problems = sharing.import_stix(s, "partner", sharing.export(s, "stix", network=net.id), types,
+                                            actor="t")
+    assert ("pdq", rep) in {(e.signal_type, e.value) for e in entries}
+    assert problems and all("'payment' is not installed" in p.reason for p in problems)  # said, not dropped
+    s.close()

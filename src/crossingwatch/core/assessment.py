@@ -53,15 +53,17 @@ class Indicators:
     links: tuple[str, ...] = ()
     prices: tuple[Price, ...] = ()
     places: tuple[str, ...] = ()
+    payments: tuple[str, ...] = ()  # "iban:…", "btc:…", "eth:0x…", "trx:T…", "card:<last 4>:<sha256>"
 
     def to_dict(self) -> dict[str, Any]:
+        # `payments` only when there are some: predictions without them stay as the spec's example shows them.
         return {
             "phones": list(self.phones),
             "handles": list(self.handles),
             "links": list(self.links),
             "prices": [p.to_dict() for p in self.prices],
             "places": list(self.places),
-        }
+        } | ({"payments": list(self.payments)} if self.payments else {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ class Assessment:
     matches: tuple[dict[str, Any], ...] = ()
     detector: str = ""
     media_text: tuple[tuple[str, str], ...] = ()  # (source "image:N", text read from it): image evidence indexes it
+    # (source "image:N", signal type, value, PDQ quality or None): every hash of the post's media, matched or not
+    media_signals: tuple[tuple[str, str, str, int | None], ...] = ()
 
     def __post_init__(self) -> None:
         if self.label not in LABELS:
@@ -94,7 +98,7 @@ class Assessment:
         return round(1.0 - self.scores.get("benign", 0.0), 4)
 
     def to_prediction(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "id": self.post_id,
             "label": self.label,
             "scores": {k: round(self.scores.get(k, 0.0), 4) for k in LABELS},
@@ -103,4 +107,14 @@ class Assessment:
             "evidence": [e.to_dict() for e in self.evidence],
             "indicators": self.indicators.to_dict(),
             "matches": list(self.matches),
-        } | ({"media_text": [{"source": src, "text": txt} for src, txt in self.media_text]} if self.media_text else {})
+        }
+        # Keys for media only when a post has some, so text-only predictions stay as the spec shows them.
+        if self.media_text:
+            out["media_text"] = [{"source": src, "text": txt} for src, txt in self.media_text]
+        if self.media_signals:
+            out["media_signals"] = [_signal_dict(*s) for s in self.media_signals]
+        return out
+
+
+def _signal_dict(source: str, kind: str, value: str, quality: int | None) -> dict[str, Any]:
+    return {"source": source, "type": kind, "value": value} | ({"quality": quality} if quality is not None else {})

@@ -13,6 +13,7 @@ from crossingwatch.core import LABELS, TACTICS, Assessment, Evidence, Indicators
 from crossingwatch.detect.indicators import Found, Place
 from crossingwatch.detect.lexicon import Hit
 from crossingwatch.detect.normalise import Normalised
+from crossingwatch.detect.payments import find_payments
 
 DEPARTURE_ROLES = {"departure", "transit", "border"}
 Explain = Callable[[str], "tuple[int, int] | None"]
@@ -57,7 +58,10 @@ def indicators_of(analysis: Analysis) -> Indicators:
             prices.append(f.value)
         elif f.kind == "place" and isinstance(f.value, Place) and f.value.name not in places:
             places.append(f.value.name)
-    return Indicators(tuple(phones), tuple(handles), tuple(links), tuple(prices), tuple(places))
+    # Payments are read here, not among `found`: base58 needs the original's letter case, and they are not model
+    # features (the trained model never saw them) nor evidence of a tactic.
+    payments = tuple(str(f.value) for f in find_payments(analysis.norm))
+    return Indicators(tuple(phones), tuple(handles), tuple(links), tuple(prices), tuple(places), payments)
 
 
 def candidate_spans(analysis: Analysis, tactic_probs: Mapping[str, float],

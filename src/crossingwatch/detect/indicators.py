@@ -1,7 +1,8 @@
 """Indicators: phone numbers (E.164), messaging handles and links, prices with currency, places.
 
 Everything is found on the normalised text (digits already ASCII, split numbers joined) and reported with
-normalised offsets; the caller maps them back to the original text.
+normalised offsets; the caller maps them back to the original text. Payment details (IBANs, wallets, cards) are in
+`payments.py`: they need the original's letter case and are indicators only, not model features.
 """
 
 from __future__ import annotations

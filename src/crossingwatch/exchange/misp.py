@@ -3,8 +3,11 @@
 Objects follow the MISP object templates PyMISP ships: `phone-number`, `url`, `telegram-account` (Telegram
 accounts and handles), `user-account` (accounts on other platforms, `account-type` = platform), `microblog` (a post:
 its URL, author and date, and its text only when content was asked for) and `image` (a post's picture, by the
-post's `link`, with its PDQ or SHA-256 as a `text`-typed `pdq`/`sha256` attribute: MISP has no PDQ type). The TLP
-is a `tlp:` tag on the event; UUIDs are UUIDv5 of the content, so re-exports update rather than duplicate.
+post's `link`, with its PDQ or SHA-256 as a `text`-typed `pdq`/`sha256` attribute: MISP has no PDQ type). Payment
+details: an IBAN is a `bank-account` (`iban`), a wallet a `coin-address` (`address` for Bitcoin, `address-crypto` for
+Ethereum and Tron, with `symbol`); a card is an `anonymised` attribute (its last 4 digits only), because the
+`credit-card` template requires the full number, which we never keep. The TLP is a `tlp:` tag on the event; UUIDs
+are UUIDv5 of the content, so re-exports update rather than duplicate.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ def _indicator_object(ind: SharedIndicator, link: str | None) -> MISPObject | No
         return _object("phone-number", ind.value, [("phone-number", ind.value, {"to_ids": True})])
     if ind.kind == "url":
         return _object("url", ind.value, [("url", ind.value, {"to_ids": True})])
+    if ind.kind == "payment":
+        return _payment_object(ind.value)
     if ind.kind in ("account", "handle"):
         login = ind.value.lstrip("@")
         if (ind.platform or "").lower() == "telegram" or ind.kind == "handle" and not ind.platform:
@@ -68,6 +73,18 @@ def _indicator_object(ind: SharedIndicator, link: str | None) -> MISPObject | No
     return None
 
 
+def _payment_object(value: str) -> MISPObject | None:
+    scheme, _, rest = value.partition(":")
+    if scheme == "iban":
+        return _object("bank-account", value, [("iban", rest, {"to_ids": True})])
+    if scheme == "btc":
+        return _object("coin-address", value, [("address", rest, {"to_ids": True}), ("symbol", "BTC", {})])
+    if scheme in ("eth", "trx"):
+        return _object("coin-address", value, [("address-crypto", rest, {"to_ids": True}),
+                                               ("symbol", scheme.upper(), {})])
+    return None  # cards: an attribute of the event (see build_event)
+
+
 def build_event(group: SharedGroup, *, tlp: str = "amber", image_links: dict[str, str] | None = None) -> MISPEvent:
     event = MISPEvent()
     event.uuid = _uuid("event", group.key)
@@ -80,6 +97,12 @@ def build_event(group: SharedGroup, *, tlp: str = "amber", image_links: dict[str
     event.add_tag(f"tlp:{check_tlp(tlp)}")
     event.add_tag("crossingwatch:migrant-smuggling")
     for ind in group.indicators:
+        if ind.kind == "payment" and ind.value.startswith("card:"):
+            attr = event.add_attribute("anonymised", ind.value, category="Financial fraud", to_ids=False,
+                                       comment="payment card: its last 4 digits "
+                                               "(the number itself is not kept)")
+            attr.uuid = _uuid("attribute", ind.value)
+            continue
         obj = _indicator_object(ind, (image_links or {}).get(ind.value))
         if obj is not None:
             event.add_object(obj)

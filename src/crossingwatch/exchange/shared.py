@@ -11,8 +11,9 @@ TLP = ("clear", "white", "green", "amber", "red")
 
 @dataclass(frozen=True, slots=True)
 class SharedIndicator:
-    kind: str  # phone | url | handle | account | pdq | sha256 | video_md5
-    value: str  # phone: E.164; account/handle: the login; pdq, sha256: hex
+    kind: str  # phone | url | handle | account | payment | pdq | sha256 | video_md5
+    value: str  # phone: E.164; account/handle: the login; payment: "iban:…", "btc:…", "card:1234"…;
+    # pdq, sha256, video_md5: hex
     platform: str | None = None  # accounts: the platform (STIX account_type)
     user_id: str | None = None  # accounts: the platform's id for it
     first_seen: str | None = None

@@ -2,7 +2,9 @@
 
 Out: per group an `intrusion-set` (the smuggling network) and per indicator an observable (`url`, `user-account`
 with `account_type` = platform, `phone-number` — our extension's SCO with an E.164 `value` —, `file` with an
-`x_pdq` or `SHA-256` hash) plus an `indicator` whose pattern matches it, which `indicates` the intrusion set and is
+`x_pdq` or `SHA-256` hash, `x-crossingwatch-payment` — our extension's SCO for payment details, with `payment_type`
+and our canonical `value`; stix2 3.0 has no bank-account or wallet object, and the community's disagree on their
+properties —) plus an `indicator` whose pattern matches it, which `indicates` the intrusion set and is
 `based-on` the observable. Observables get the spec's deterministic ids (UUIDv5 of their id-contributing
 properties), so two agencies exporting the same URL produce the same object; our SDOs and SROs get UUIDv5 ids of
 their content too. Every object carries the TLP marking. Post text travels only as `note`s, when asked for.
@@ -27,6 +29,8 @@ from crossingwatch.exchange.shared import SharedGroup, SharedIndicator, check_tl
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://crossingwatch.invalid/stix")
 STIX_NS = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")  # the STIX 2.1 namespace for SCO ids
 PHONE_EXTENSION = f"extension-definition--{uuid.uuid5(NAMESPACE, 'phone-number')}"
+PAYMENT_EXTENSION = f"extension-definition--{uuid.uuid5(NAMESPACE, 'x-crossingwatch-payment')}"
+PAYMENT_TYPES = {"iban": "iban", "btc": "bitcoin", "eth": "ethereum", "trx": "tron", "card": "payment-card"}
 TLP_MARKINGS = {"white": stix2.TLP_WHITE, "green": stix2.TLP_GREEN, "amber": stix2.TLP_AMBER, "red": stix2.TLP_RED}
 EPOCH = "2026-01-01T00:00:00Z"  # `created` of objects whose first sighting is unknown (stable across exports)
 
@@ -35,6 +39,14 @@ EPOCH = "2026-01-01T00:00:00Z"  # `created` of objects whose first sighting is u
                             PHONE_EXTENSION)
 class PhoneNumber:
     """A telephone number (E.164 `value`): the SCO our extension definition describes."""
+
+
+@stix2.v21.CustomObservable("x-crossingwatch-payment", [("value", p.StringProperty(required=True)),
+                                                        ("payment_type", p.StringProperty(required=True))],
+                            ["value"], PAYMENT_EXTENSION)
+class Payment:
+    """Payment details: `value` is CrossingWatch's canonical form (`iban:…`, `btc:…`, `eth:0x…`, `trx:T…`, or
+    `card:<last 4>`, never a card number)."""
 
 
 def _id(kind: str, *parts: str) -> str:
@@ -51,6 +63,9 @@ def observable(ind: SharedIndicator) -> tuple[Any, str] | None:
         return stix2.URL(value=ind.value), f"[url:value = '{_quote(ind.value)}']"
     if ind.kind == "phone":
         return PhoneNumber(value=ind.value), f"[phone-number:value = '{_quote(ind.value)}']"
+    if ind.kind == "payment":
+        kind = PAYMENT_TYPES.get(ind.value.partition(":")[0], "other")
+        return Payment(value=ind.value, payment_type=kind), f"[x-crossingwatch-payment:value = '{_quote(ind.value)}']"
     if ind.kind in ("account", "handle"):
         props = {"account_login": ind.value}
         pattern = f"user-account:account_login = '{_quote(ind.value)}'"
@@ -79,6 +94,15 @@ def build_bundle(groups: list[SharedGroup], *, tlp: str = "amber", producer: str
         schema="https://crossingwatch.invalid/stix/phone-number.json", extension_types=["new-sco"],
         object_marking_refs=refs)
     objects: dict[str, Any] = {o.id: o for o in (marking, identity, extension)}
+    if any(ind.kind == "payment" for g in groups for ind in g.indicators):
+        payments = stix2.v21.ExtensionDefinition(
+            id=PAYMENT_EXTENSION, created_by_ref=identity.id, created=EPOCH, modified=EPOCH,
+            name="x-crossingwatch-payment", version="1.0.0", extension_types=["new-sco"], object_marking_refs=refs,
+            description="Payment details seen in adverts. `payment_type`: iban, bitcoin, ethereum, tron or "
+                        "payment-card; `value`: iban:<IBAN>, btc:<address>, eth:0x<address, lower case>, "
+                        "trx:<address>, or card:<last 4 digits> (never the number).",
+            schema="https://crossingwatch.invalid/stix/x-crossingwatch-payment.json")
+        objects[payments.id] = payments
     common = {"created_by_ref": identity.id, "object_marking_refs": refs}
     for g in groups:
         created = g.first_seen or EPOCH
@@ -99,8 +123,10 @@ def build_bundle(groups: list[SharedGroup], *, tlp: str = "amber", producer: str
                                         **common)
             objects[indicator.id] = indicator
             for rel, target in (("indicates", group.id), ("based-on", sco.id)):
+                # stix2 refuses references to `x-` types unless told they are expected (our payment SCO)
                 r = stix2.Relationship(id=_id("relationship", indicator.id, rel, target), source_ref=indicator.id,
-                                       relationship_type=rel, target_ref=target, created=seen, modified=seen, **common)
+                                       relationship_type=rel, target_ref=target, created=seen, modified=seen,
+                                       allow_custom=target.startswith("x-"), **common)
                 objects[r.id] = r
         for post in g.posts:
             if post.text is None:
@@ -148,11 +174,12 @@ SDO_SRO = {"attack-pattern", "campaign", "course-of-action", "grouping", "identi
            "marking-definition", "language-content", "extension-definition"}
 SCO = {"artifact", "autonomous-system", "directory", "domain-name", "email-addr", "email-message", "file",
        "ipv4-addr", "ipv6-addr", "mac-addr", "mutex", "network-traffic", "process", "software", "url",
-       "user-account", "windows-registry-key", "x509-certificate", "phone-number"}
+       "user-account", "windows-registry-key", "x509-certificate", "phone-number", "x-crossingwatch-payment"}
 _ID = re.compile(r"^([a-z0-9][a-z0-9-]*)--([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$")
 _PATTERNS = (
     (re.compile(r"^\[url:value = '((?:[^'\\]|\\.)*)'\]$"), "url"),
     (re.compile(r"^\[phone-number:value = '((?:[^'\\]|\\.)*)'\]$"), "phone"),
+    (re.compile(r"^\[x-crossingwatch-payment:value = '((?:[^'\\]|\\.)*)'\]$"), "payment"),
     (re.compile(r"^\[file:hashes\.x_pdq = '([0-9a-fA-F]+)'\]$"), "pdq"),
     (re.compile(r"^\[file:hashes\.'SHA-256' = '([0-9a-fA-F]+)'\]$"), "sha256"),
 )
@@ -203,6 +230,8 @@ def _signals_of(kind: str, o: Any) -> list[tuple[str, str]]:
         return [("url", o["value"])]
     if kind == "phone-number":
         return [("phone", o["value"])]
+    if kind == "x-crossingwatch-payment":
+        return [("payment", o["value"])]  # reported by the importer: banks hold no payment details
     if kind == "user-account" and o.get("account_type") and o.get("account_login"):
         return [("handle", f"{o['account_type']}:{o['account_login']}")]
     if kind == "file":

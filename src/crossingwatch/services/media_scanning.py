@@ -4,7 +4,8 @@ cached by SHA-256) and assess it with the same detector as the post's text.
 `MediaAwareDetector` wraps a text detector and is a detector itself, so `scan_posts` needs no change. A post's
 result is the stronger of its text's and its images' assessments, with evidence from images marked
 `source: "image:N"`; a match in a `flag` bank makes the post an advert (a re-upload) even when its text is clean; a
-match in a `benign` bank (a known news photo) sets that image's OCR aside.
+match in a `benign` bank (a known news photo) sets that image's OCR aside. Every image's hashes stay in the assessment
+(`media_signals`), matched or not, so networks can link posts through near-copies that no bank holds.
 """
 
 from __future__ import annotations
@@ -79,7 +80,9 @@ class MediaAwareDetector:
             combined = _combine(base[i], images, [m for m in matches if m.kind == "flag" and m.media not in cleared],
                                 matches)
             read = tuple((f"image:{r.index}", r.ocr_text) for r in results if r.ocr_text.strip())
-            out[i] = replace(combined, media_text=read)
+            # Every hash, matched or not: networks link posts whose images are near-copies though in no bank.
+            hashes = tuple((f"image:{r.index}", s.type, s.value, s.quality) for r in results for s in r.signals)
+            out[i] = replace(combined, media_text=read, media_signals=hashes)
         return out
 
     def _media(self, post: Post) -> list[_MediaResult]:
@@ -151,6 +154,6 @@ def _merge_indicators(parts: list[Indicators]) -> Indicators:
 
     return Indicators(union([x for p in parts for x in p.phones]), union([x for p in parts for x in p.handles]),
                       union([x for p in parts for x in p.links]), union([x for p in parts for x in p.prices]),
-                      union([x for p in parts for x in p.places]))
+                      union([x for p in parts for x in p.places]), union([x for p in parts for x in p.payments]))
 
 

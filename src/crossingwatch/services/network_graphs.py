@@ -19,7 +19,7 @@ MAX_PAGE = 2000  # posts drawn at once: more and a browser graph stops being rea
 
 def network_dict(row: NetworkRow) -> dict[str, Any]:
     d = asdict(row)
-    d["summary"] = {k: v for k, v in row.summary.items() if k != "timeline"}
+    d["summary"] = {k: v for k, v in row.summary.items() if k not in ("timeline", "pdq_groups")}
     return d
 
 
@@ -41,14 +41,14 @@ def _link_node(kind: str, value: str, network: int | None) -> dict[str, Any]:
 
 
 def _subgraph(posts: Sequence[NetworkInput], linking: set[tuple[str, str]], network: int | None,
-              cases: dict[tuple[str, str], int], kinds: Sequence[str]) -> tuple[list[dict[str, Any]],
-                                                                               list[dict[str, Any]]]:
+              cases: dict[tuple[str, str], int], kinds: Sequence[str],
+              pdq_groups: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     nodes: dict[str, dict[str, Any]] = {}
     edges: list[dict[str, Any]] = []
     for p in posts:
         node = _post_node(p, network, cases.get(p.key))
         nodes[node["id"]] = node
-        for kind, value in links_of(p, kinds):
+        for kind, value in links_of(p, kinds, pdq_groups):
             if (kind, value) not in linking:
                 continue  # a hub, or something only this post has: it links nothing
             other = _link_node(kind, value, network)
@@ -57,7 +57,7 @@ def _subgraph(posts: Sequence[NetworkInput], linking: set[tuple[str, str]], netw
     return list(nodes.values()), edges
 
 
-KINDS = ("account", "phone", "handle", "url", "pdq", "sha256", "video_md5", "campaign")
+KINDS = ("account", "phone", "handle", "url", "payment", "pdq", "sha256", "video_md5", "campaign")
 
 
 def get_network(store: NetworkStore, network_id: int, *, limit: int = 200, offset: int = 0,
@@ -75,7 +75,7 @@ def get_network(store: NetworkStore, network_id: int, *, limit: int = 200, offse
     linking = {(k, v) for k, v, _, _ in indicators}
     linking |= {("account", f"{p.platform}:{p.account}") for p in posts if p.account}
     cases = store.case_of_posts(keys)
-    nodes, edges = _subgraph(posts, linking, network_id, cases, KINDS)
+    nodes, edges = _subgraph(posts, linking, network_id, cases, KINDS, row.summary.get("pdq_groups") or {})
     campaigns = []
     for cid in row.summary.get("campaigns", [])[:20]:
         c = store.get_campaign(cid)
@@ -120,4 +120,4 @@ def _network_parts(store: NetworkStore, row: NetworkRow) -> Iterator[tuple[list[
     for s in range(0, len(keys), 5000):
         posts = list(store.iter_network_inputs(keys[s:s + 5000]))
         accounts = {("account", f"{p.platform}:{p.account}") for p in posts if p.account}
-        yield _subgraph(posts, linking | accounts, row.id, {}, KINDS)
+        yield _subgraph(posts, linking | accounts, row.id, {}, KINDS, row.summary.get("pdq_groups") or {})

@@ -1,14 +1,19 @@
 """Campaigns and networks as use cases: `build_campaigns` (incremental: signs only posts not signed before) and
-`build_networks` (posts linked through shared accounts, phones, handles, links, image hashes and campaigns; hubs
-excluded; ranked). Viewing a network and exporting graphs are in `network_graphs.py`.
+`build_networks` (posts linked through shared accounts, phones, handles, links, payment details, image hashes and
+campaigns; hubs excluded; ranked). Viewing a network and exporting graphs are in `network_graphs.py`.
+
+PDQ hashes link by near-match, not equality: all posts' hashes within `PDQ_LINK_DISTANCE` of each other are chained
+into groups (exactly, through `PdqIndex`), and posts link through `("pdq", the group's smallest hash)`. Each network's
+summary keeps `pdq_groups` (a hash → its group's hash, where they differ) so its views and exports link the same way.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,10 +27,15 @@ from crossingwatch.core import Event
 from crossingwatch.core.errors import ConfigError
 from crossingwatch.detect.campaigns import DEFAULT, LshParams, cluster, signatures
 from crossingwatch.detect.templates import build_template
+from crossingwatch.media.pdq_index import PIGEONHOLE_MAX, PdqIndex
+from crossingwatch.media.signals import PDQ_QUALITY_MIN
 from crossingwatch.store.network_protocols import CampaignStore, Key, NetworkInput, NetworkStore
 
 Track = Callable[[Event], None]
 TEMPLATE_SAMPLE = 30  # copies aligned per template: enough to tell phrases from slots, cheap for a 500-copy campaign
+PDQ_LINK_DISTANCE = PIGEONHOLE_MAX  # 31: the threshold banks match at, and the largest the index answers exactly
+MEDIA_KINDS = ("pdq", "sha256", "video_md5")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _no_track(event: Event) -> None:
@@ -36,7 +46,7 @@ def _no_track(event: Event) -> None:
 class NetworkRules:
     max_groups: int = 12
     known_hubs: frozenset[str] = frozenset()
-    kinds: frozenset[str] = frozenset({"account", "phone", "handle", "url", "pdq", "sha256", "video_md5",
+    kinds: frozenset[str] = frozenset({"account", "phone", "handle", "url", "payment", "pdq", "sha256", "video_md5",
                                        "campaign"})
     skip_labels: frozenset[str] = frozenset({"benign"})
     weights: dict[str, float] = field(default_factory=lambda: {"posts": 1.0, "accounts": 1.0, "platforms": 0.5,
@@ -108,27 +118,61 @@ def build_campaigns(store: CampaignStore, params: LshParams = DEFAULT, *, batch:
 
 
 # Networks ----------------------------------------------------------------------------------------------------------
-def links_of(post: NetworkInput, kinds: Iterable[str]) -> list[tuple[str, str]]:
-    """What a post shares with others, as (kind, value): its account, the indicators its text gives, the bank
-    entries and media hashes of its images, its campaign."""
+def links_of(post: NetworkInput, kinds: Iterable[str],
+             pdq_groups: Mapping[str, str] | None = None) -> list[tuple[str, str]]:
+    """What a post shares with others, as (kind, value): its account, the indicators its text gives (payment
+    details included), the bank entries and hashes of its media (low-quality PDQ hashes left out: they match
+    anything flat), its campaign. A PDQ hash is replaced by its group's hash where `pdq_groups` names one."""
     wanted = set(kinds)
-    ind = post.prediction.get("indicators") or {}
+    prediction = post.prediction
+    ind = prediction.get("indicators") or {}
     out: list[tuple[str, str]] = []
     if post.account:
         out.append(("account", f"{post.platform}:{post.account}"))
     out += [("phone", str(v)) for v in ind.get("phones", [])]
     out += [("handle", str(v).lower()) for v in ind.get("handles", [])]
     out += [("url", str(v).rstrip("/").lower()) for v in ind.get("links", [])]
-    for m in post.prediction.get("matches") or []:
+    out += [("payment", str(v)) for v in ind.get("payments", []) if not str(v).startswith("card:")]  # 4 digits
+    for m in prediction.get("matches") or []:
         if isinstance(m, dict) and m.get("signal_type") and m.get("value"):
             out.append((str(m["signal_type"]), str(m["value"])))
     for m in post.media:
         for kind in ("sha256", "pdq"):
             if m.get(kind):
                 out.append((kind, str(m[kind])))
+    for s in prediction.get("media_signals") or []:
+        if isinstance(s, dict) and s.get("type") in MEDIA_KINDS and s.get("value"):
+            quality = s.get("quality")
+            if s["type"] != "pdq" or not isinstance(quality, int) or quality >= PDQ_QUALITY_MIN:
+                out.append((str(s["type"]), str(s["value"])))
     if post.campaign is not None:
         out.append(("campaign", str(post.campaign)))
-    return [x for x in dict.fromkeys(out) if x[0] in wanted]
+    return _regrouped([x for x in out if x[0] in wanted], pdq_groups or {})
+
+
+def _regrouped(links: list[tuple[str, str]], pdq_groups: Mapping[str, str]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(("pdq", pdq_groups.get(v, v)) if k == "pdq" else (k, v) for k, v in links))
+
+
+def group_pdq(values: Iterable[str], max_distance: int = PDQ_LINK_DISTANCE) -> dict[str, str]:
+    """Each PDQ hash (64 hex) → the smallest hash of its group: hashes within `max_distance` of one another, chained
+    (connected components of the near-match graph, found exactly with `PdqIndex`). Values that are not PDQ hex
+    are left out (they link only when equal)."""
+    hexes = sorted({v for v in values if _HEX64.fullmatch(v)}, key=str.lower)
+    if len(hexes) < 2:
+        return {h: h.lower() for h in hexes}
+    bits = np.frombuffer(bytes.fromhex("".join(hexes)), dtype=np.uint8).reshape(len(hexes), 32)
+    index = PdqIndex.build(bits, np.arange(len(hexes), dtype=np.int64))
+    rows, cols = [], []
+    for i, found in enumerate(index.query_many(bits, max_distance)):
+        for j, _ in found:
+            if j != i:
+                rows.append(i)
+                cols.append(j)
+    graph = coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(len(hexes), len(hexes)))
+    _, comp = connected_components(graph, directed=False)
+    first: dict[int, str] = {}
+    return {h: first.setdefault(c, h.lower()) for h, c in zip(hexes, comp.tolist(), strict=True)}
 
 
 def _days(a: str | None, b: str | None) -> float | None:
@@ -158,7 +202,9 @@ def build_networks(store: NetworkStore, rules: NetworkRules | None = None, *, mi
     as a network, ranked; a network keeps its id when most of its posts were in it before."""
     rules = rules or NetworkRules()
     posts = [p for p in store.iter_network_inputs() if p.label not in rules.skip_labels]
-    links = [links_of(p, rules.kinds) for p in posts]
+    raw = [links_of(p, rules.kinds) for p in posts]
+    pdq_groups = group_pdq(v for found in raw for k, v in found if k == "pdq")
+    links = [_regrouped(found, pdq_groups) for found in raw]
     hubs = find_hubs(posts, links, rules)
     ids: dict[tuple[str, str], int] = {}
     rows, cols = [], []
@@ -176,8 +222,14 @@ def build_networks(store: NetworkStore, rules: NetworkRules | None = None, *, mi
     confirmed = store.confirmed_advert_posts()
     old = store.network_of_posts()
     newest = max((p.at for p in posts if p.at), default=None)
-    built = [_summarise([posts[n] for n in g], [links[n] for n in g], hubs, confirmed, newest, rules)
-             for g in groups.values() if len(g) >= min_size]
+    built = []
+    for g in groups.values():
+        if len(g) >= min_size:
+            b = _summarise([posts[n] for n in g], [links[n] for n in g], hubs, confirmed, newest, rules)
+            aliases = {v: pdq_groups[v] for n in g for k, v in raw[n] if k == "pdq" and pdq_groups.get(v, v) != v}
+            if aliases:
+                b["summary"]["pdq_groups"] = dict(sorted(aliases.items()))
+            built.append(b)
     built.sort(key=lambda b: (-b["score"], b["first_at"] or ""))
     taken: set[int] = set()
     for b in sorted(built, key=lambda b: -b["posts"]):  # the biggest keep their ids first

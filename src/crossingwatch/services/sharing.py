@@ -22,7 +22,8 @@ from crossingwatch.store.protocols import BankEntry, BankStore
 
 Track = Callable[[Event], None]
 FORMATS = ("stix", "misp", "hashes")
-SHARED_KINDS = ("phone", "handle", "url", "pdq", "sha256", "video_md5")
+SHARED_KINDS = ("phone", "handle", "url", "payment", "pdq", "sha256", "video_md5")
+HASH_LIST_KINDS = ("url", "phone", "pdq", "sha256", "video_md5")  # signal types HMA and our banks know
 
 
 def _no_track(event: Event) -> None:
@@ -38,12 +39,13 @@ def network_group(store: NetworkStore, network_id: int, *, include_content: bool
     row = store.get_network(network_id)
     keys = store.network_post_keys(network_id)
     posts = list(store.iter_network_inputs(keys))
+    pdq_groups = row.summary.get("pdq_groups") or {}
     linking = {(k, v) for k, v, _, _ in store.network_indicators(network_id) if k in SHARED_KINDS}
     seen: dict[tuple[str, str], list[str]] = defaultdict(list)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     accounts: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
     for p in posts:
-        for link in links_of(p, SHARED_KINDS):
+        for link in links_of(p, SHARED_KINDS, pdq_groups):
             if link in linking:
                 counts[link] += 1
                 if p.at:
@@ -86,7 +88,7 @@ def _hash_rows(group: SharedGroup, collab: str, kind: str) -> list[ExportRow]:
         if ind.kind == "account":
             if ind.platform:
                 rows.append(ExportRow("handle", f"{ind.platform.lower()}:{ind.value.lower()}", collab, kind))
-        elif ind.kind in SHARED_KINDS and ind.kind != "handle":  # a handle without its platform means nothing
+        elif ind.kind in HASH_LIST_KINDS:  # a handle without its platform means nothing; payments are no HMA type
             rows.append(ExportRow(ind.kind, ind.value, collab, kind))
     return rows
 
@@ -126,8 +128,9 @@ def export(store: SharingStore, fmt: str, *, network: int | None = None, bank: s
 def _image_links(store: NetworkStore, network: int) -> dict[str, str]:
     """For each image hash of a network, the URL of one post showing it (MISP's `image` needs a link)."""
     out: dict[str, str] = {}
+    pdq_groups = store.get_network(network).summary.get("pdq_groups") or {}
     for p in store.iter_network_inputs(store.network_post_keys(network)):
-        for _, value in links_of(p, ("pdq", "sha256")):
+        for _, value in links_of(p, ("pdq", "sha256"), pdq_groups):
             if p.url:
                 out.setdefault(value, p.url)
     return out

@@ -52,7 +52,8 @@
     });
   }
   var KIND_COLOURS = { post: "#0b5cad", account: "#6b6b00", phone: "#7b2fbe", handle: "#b8326b", url: "#c06a00",
-                       pdq: "#0d7d7d", sha256: "#0d7d7d", video_md5: "#0d7d7d", campaign: "#2a7a2a" };
+                       pdq: "#0d7d7d", sha256: "#0d7d7d", video_md5: "#0d7d7d", campaign: "#2a7a2a",
+                       payment: "#a40e26" };
 
   function drawNetwork() {
     var box = document.getElementById("network-graph");
