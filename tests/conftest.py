@@ -97,3 +97,29 @@ def live_server():  # type: ignore[no-untyped-def]
             thread.join(timeout=10)
 
     return serve
+
+
+@pytest.fixture
+def unit_runtime(model_dir: Path, tmp_path: Path) -> Runtime:
+    """A runtime on a fresh SQLite file with the referral unit's sender details set (notices need them)."""
+    rt = build_runtime(load_settings(environ={}).replace(
+        model_dir=str(model_dir), db=str(tmp_path / "cw.db"), sender_name="Unit", sender_email="unit@example.org"))
+    yield rt
+    rt.close()
+
+
+def store_and_open(runtime: Runtime, posts: list) -> None:  # type: ignore[type-arg]
+    """Assess `posts` with the text detector, store them as a scan would, and open their cases."""
+    from crossingwatch.services import reviewing
+
+    store = runtime.store()
+    run = store.start_run(f"seed-{len(posts)}-{posts[0].id}", "d", ["seed"])
+    store.commit_batch(run.id, list(zip(posts, runtime.detector("text").assess(posts), strict=True)),
+                       [("seed", i) for i in range(len(posts))], [], len(posts), {})
+    reviewing.open_cases(store)
+
+
+@pytest.fixture
+def seed_cases():  # type: ignore[no-untyped-def]
+    """`seed_cases(runtime, posts)`: store assessed posts and open their cases (see `store_and_open`)."""
+    return store_and_open

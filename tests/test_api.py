@@ -3,17 +3,14 @@ seeing only its own referrals, problem+json errors, pagination, and the flow fro
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.routing import APIRoute
 
+from crossingwatch.core import Post
 from crossingwatch.runtime import Runtime, build_runtime
 from crossingwatch.settings import load_settings
 from crossingwatch.web import create_app
@@ -22,28 +19,10 @@ from crossingwatch.web.deps import declared_roles
 ADVERT = "Boat to UK Thursday from Dunkirk, 1200 euro, kids free, WhatsApp +44 7700 900123. 100% safe"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
-def api(model_dir: Path, tmp_path: Path) -> Iterator[tuple[str, Runtime]]:
-    runtime = build_runtime(load_settings(environ={}).replace(
-        model_dir=str(model_dir), db=str(tmp_path / "cw.db"), sender_name="Unit", sender_email="unit@example.org"))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", runtime
-    server.should_exit = True
-    thread.join(timeout=10)
-    runtime.close()
+def api(unit_runtime: Runtime, live_server) -> Iterator[tuple[str, Runtime]]:  # type: ignore[no-untyped-def]
+    with live_server(unit_runtime) as base:
+        yield base, unit_runtime
 
 
 def token(runtime: Runtime, name: str, role: str, platform: str | None = None) -> dict[str, str]:
@@ -73,7 +52,8 @@ def test_every_route_declares_who_may_call_it(model_dir: Path, tmp_path: Path) -
         assert roles, f"{sorted(route.methods)} {route.path} declares no authorisation"
 
 
-def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime], monkeypatch: pytest.MonkeyPatch,
+                                             seed_cases) -> None:  # type: ignore[no-untyped-def]
     base, runtime = api
     analyst = token(runtime, "ana", "analyst")
     reviewer = token(runtime, "rev", "reviewer")
@@ -100,7 +80,7 @@ def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime], monkeypat
                           headers=analyst)
         assert too_many.status_code == 422
 
-        _store_and_open(runtime, posts)
+        seed_cases(runtime, [Post(id=p["id"], platform=p["platform"], url=p["url"], text=p["text"]) for p in posts])
         cases = c.get("/v1/cases", params={"limit": 1}, headers=reviewer).json()
         assert len(cases["items"]) == 1 and cases["limit"] == 1
         all_cases = c.get("/v1/cases", headers=reviewer).json()["items"]
@@ -162,16 +142,6 @@ def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime], monkeypat
         assert c.get("/v1/platform/referrals", headers=fb).status_code == 401
 
 
-def _store_and_open(runtime: Runtime, posts: list[dict[str, str]]) -> None:
-    from crossingwatch.core import Post
-    from crossingwatch.services import reviewing
-
-    store = runtime.store()
-    detector = runtime.detector("text")
-    objs = [Post(id=p["id"], platform=p["platform"], url=p["url"], text=p["text"]) for p in posts]
-    store.commit_batch(store.start_run("api", "d", ["api"]).id, list(zip(objs, detector.assess(objs), strict=True)),
-                       [("api", i) for i in range(len(objs))], [], len(objs), {})
-    reviewing.open_cases(store)
 
 
 def test_tokens_are_stored_hashed(api: tuple[str, Runtime]) -> None:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from pathlib import Path
 
 import httpx
 import pytest
 
 from crossingwatch.core import Post
-from crossingwatch.runtime import Runtime, build_runtime
-from crossingwatch.services import accounts, reviewing
-from crossingwatch.settings import load_settings
+from crossingwatch.runtime import Runtime
+from crossingwatch.services import accounts
 
 ARABIC = ("رحلة إلى بريطانيا من دونكيرك يوم الخميس، السعر ١٢٠٠ يورو للشخص، الأطفال مجانا، "
           "واتساب +44 7700 900123")
@@ -21,24 +19,18 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def console(model_dir: Path, tmp_path: Path) -> Runtime:
-    rt = build_runtime(load_settings(environ={}).replace(
-        model_dir=str(model_dir), db=str(tmp_path / "cw.db"), sender_name="Unit", sender_email="unit@example.org"))
+def console(unit_runtime: Runtime, seed_cases) -> Runtime:  # type: ignore[no-untyped-def]
+    rt = unit_runtime
+    seed_cases(rt, [Post(id="a1", platform="facebook", url="https://facebook.com/p/a1", text=ARABIC),
+                    Post(id="h1", platform="tiktok", url="https://tiktok.com/v/h1", text=HOSTILE)])
     store = rt.store()
-    posts = [Post(id="a1", platform="facebook", url="https://facebook.com/p/a1", text=ARABIC),
-             Post(id="h1", platform="tiktok", url="https://tiktok.com/v/h1", text=HOSTILE)]
-    store.commit_batch(store.start_run("t", "d", ["t"]).id, list(zip(posts, rt.detector("text").assess(posts),
-                                                                     strict=True)),
-                       [("t", i) for i in range(len(posts))], [], len(posts), {})
-    reviewing.open_cases(store)
     for name, role in (("ana", "analyst"), ("res", "researcher")):
         store.add_user(name, role)
         accounts.set_password(store, name, PASSWORD, actor="test")
     store.add_user("fb", "platform", "facebook")
     accounts.set_password(store, "fb", PASSWORD, actor="test")
     accounts.failures.clear("ana")
-    yield rt
-    rt.close()
+    return rt
 
 
 def login(c: httpx.Client, name: str, password: str = PASSWORD) -> httpx.Response:

@@ -9,15 +9,14 @@ A failing run leaves a screenshot in out/screenshots/. `.ci/run` installs /usr/b
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import httpx
 import pytest
 
 from crossingwatch.core import Post
-from crossingwatch.runtime import Runtime, build_runtime
-from crossingwatch.services import accounts, networking, reviewing
-from crossingwatch.settings import REPO_DIR, load_settings
+from crossingwatch.runtime import Runtime
+from crossingwatch.services import accounts, networking
+from crossingwatch.settings import REPO_DIR
 
 CHROMIUM = "/usr/bin/chromium"
 ARABIC = ("رحلة إلى بريطانيا من دونكيرك يوم الخميس، السعر ١٢٠٠ يورو للشخص، الأطفال مجانا، "
@@ -30,22 +29,16 @@ pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None,
 
 
 @pytest.fixture
-def runtime_with_cases(model_dir: Path, tmp_path: Path) -> Runtime:
-    rt = build_runtime(load_settings(environ={}).replace(
-        model_dir=str(model_dir), db=str(tmp_path / "cw.db"), sender_name="Unit", sender_email="unit@example.org"))
+def runtime_with_cases(unit_runtime: Runtime, seed_cases) -> Runtime:  # type: ignore[no-untyped-def]
+    rt = unit_runtime
+    seed_cases(rt, [Post(id="a1", platform="facebook", url="https://facebook.com/p/a1", text=ARABIC),
+                    Post(id="e1", platform="tiktok", url="https://tiktok.com/v/e1", text=ENGLISH)])
     store = rt.store()
-    posts = [Post(id="a1", platform="facebook", url="https://facebook.com/p/a1", text=ARABIC),
-             Post(id="e1", platform="tiktok", url="https://tiktok.com/v/e1", text=ENGLISH)]
-    assessed = rt.detector("text").assess(posts)
-    store.commit_batch(store.start_run("t", "d", ["t"]).id, list(zip(posts, assessed, strict=True)),
-                       [("t", i) for i in range(len(posts))], [], len(posts), {})
-    reviewing.open_cases(store)
     store.add_user("ana", "analyst")
     accounts.set_password(store, "ana", PASSWORD, actor="test")
     accounts.failures.clear("ana")
     store.add_user("fb", "platform", "facebook")
-    yield rt
-    rt.close()
+    return rt
 
 
 def test_analyst_journey_in_chromium(runtime_with_cases: Runtime, live_server,  # type: ignore[no-untyped-def]
