@@ -57,6 +57,7 @@ bench: $(MODEL) $(QUERY_MODEL)
 	$(BIN)/python benchmarks/ocr.py
 	$(BIN)/python benchmarks/cluster.py --n 200000
 	$(BIN)/python benchmarks/redirect_latency.py
+	$(BIN)/python benchmarks/api_load.py
 
 clean:
 	rm -rf out $(MODEL_DIR) .pytest_cache
