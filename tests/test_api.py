@@ -153,3 +153,14 @@ def test_tokens_are_stored_hashed(api: tuple[str, Runtime]) -> None:
     with sqlite3.connect(runtime.settings.db) as conn:
         rows = conn.execute("select token_hash, prefix from api_tokens").fetchall()
     assert rows and all(secret not in str(r) for r in rows)
+
+
+def test_every_list_is_paged(model_dir: Path, tmp_path: Path) -> None:
+    runtime = build_runtime(load_settings(environ={}).replace(model_dir=str(model_dir), db=str(tmp_path / "x.db")))
+    spec = create_app(runtime).openapi()
+    lists = [(path, op) for path, ops in spec["paths"].items() for method, op in ops.items()
+             if method == "get" and op["operationId"].startswith(("list_", "my_items"))]
+    assert len(lists) >= 6
+    for path, op in lists:
+        params = {p["name"] for p in op.get("parameters", [])}
+        assert {"limit", "offset"} <= params, f"GET {path} returns a list without limit/offset"

@@ -31,8 +31,9 @@ class EntriesIn(BaseModel):
 
 
 @router.get("/banks", dependencies=[allow("analyst", "reviewer")])
-def list_banks(request: Request) -> dict[str, Any]:
-    return {"items": [asdict(b) for b in runtime(request).store().list_banks()]}
+def list_banks(request: Request, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
+    banks = runtime(request).store().list_banks()
+    return page([asdict(b) for b in banks[offset:offset + limit]], limit, offset, len(banks))
 
 
 @router.post("/banks", status_code=201, dependencies=[allow("analyst")])

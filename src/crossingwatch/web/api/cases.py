@@ -51,10 +51,11 @@ class DecisionIn(BaseModel):
 
 
 @router.get("/cases/{case_id}/decisions", dependencies=[READERS])
-def list_decisions(request: Request, case_id: Id) -> dict[str, Any]:
+def list_decisions(request: Request, case_id: Id, limit: Limit = 100, offset: Offset = 0) -> dict[str, Any]:
     store = runtime(request).store()
     store.get_case(case_id)
-    return {"items": [asdict(d) for d in store.list_decisions(case_id)]}
+    decisions = store.list_decisions(case_id)
+    return page([asdict(d) for d in decisions[offset:offset + limit]], limit, offset, len(decisions))
 
 
 @router.post("/cases/{case_id}/decisions", status_code=201, dependencies=[allow("reviewer", "analyst")])
