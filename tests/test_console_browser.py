@@ -127,6 +127,9 @@ def test_analyst_journey_in_chromium(runtime_with_cases: Runtime, live_server,  
             page.click("table.networks a")
             expect(page.locator("#network-graph")).to_have_attribute("data-drawn", "3")  # 2 posts + the phone
             expect(page.locator("main")).to_contain_text("+447700900123")
+            page.goto(f"{base}/cases/{arabic_case}")  # the case page links to its network
+            page.click("dd a[href^='/networks/']")
+            expect(page.locator("#network-graph")).to_have_attribute("data-drawn", "3")
             assert not problems, problems  # no script errors, no CSP violations
         except Exception:
             shots = REPO_DIR / "out" / "screenshots"

@@ -164,6 +164,19 @@ class NetworkSql:
                 out.update({(r.platform, r.post_id): r.case_id for r in conn.execute(q)})
         return out
 
+    def find_networks_of_posts(self, keys: Sequence[Key]) -> dict[Key, int]:
+        """The active network of each of these posts that is in one."""
+        np_, nets = t.network_posts, t.networks
+        out: dict[Key, int] = {}
+        unique = list(dict.fromkeys(keys))
+        with self._tx() as conn:
+            for s in range(0, len(unique), 400):
+                q = select(np_.c.platform, np_.c.post_id, np_.c.network_id).join(
+                    nets, nets.c.id == np_.c.network_id).where(
+                    nets.c.active == 1, tuple_(np_.c.platform, np_.c.post_id).in_(unique[s:s + 400]))
+                out.update({(r.platform, r.post_id): r.network_id for r in conn.execute(q)})
+        return out
+
     def network_of_posts(self) -> dict[Key, int]:
         np_ = t.network_posts
         with self._tx() as conn:

@@ -71,7 +71,9 @@ def _case_view(request: Request, case_id: int) -> dict[str, Any]:
     items = store.list_items(post=case.posts[0]) if len(case.posts) == 1 else \
         [i for k in case.posts for i in store.list_items(post=k)]
     subjects = [f"case:{case_id}"] + [f"referral_item:{i.id}" for i in items]
+    networks = sorted(set(store.find_networks_of_posts(list(case.posts)).values()))
     return {"case": case, "posts": posts, "decisions": store.list_decisions(case_id), "items": items,
+            "networks": networks,
             "events": store.list_events(subjects=subjects), "tactics": TACTICS,
             "next_case": next((c.id for c in store.list_cases(sorted(OPEN_STATES), limit=2)
                                if c.id != case_id), None)}
