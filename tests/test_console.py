@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from pathlib import Path
 
 import httpx
 import pytest
@@ -129,3 +130,28 @@ def test_case_page_marks_evidence_without_javascript(console: Runtime, live_serv
     for e in prediction["evidence"]:
         covered = "".join(piece for tactics, piece in marks if e["tactic"] in tactics.split())
         assert e["text"] in covered, e
+
+
+def test_case_media_serves_only_the_posts_pictures(unit_runtime: Runtime, seed_cases, live_server,  # type: ignore[no-untyped-def]
+                                                   tmp_path: Path) -> None:
+    from PIL import Image
+
+    from crossingwatch.core import Media
+
+    picture, secret = tmp_path / "boat.png", tmp_path / "secret.txt"
+    Image.new("RGB", (32, 32), (20, 60, 200)).save(picture)
+    secret.write_text("not for the console", "utf-8")
+    advert = "Boat to UK Thursday from Dunkirk, 1200 euro, kids free, WhatsApp +44 7700 900123. 100% safe"
+    seed_cases(unit_runtime, [Post(id="m1", platform="facebook", text=advert,
+                                   media=(Media("image", str(picture)), Media("image", str(secret))))])
+    store = unit_runtime.store()
+    store.add_user("ana", "analyst")
+    accounts.set_password(store, "ana", PASSWORD, actor="test")
+    case_id = store.find_case_of_post("facebook", "m1")
+    with live_server(unit_runtime) as base, httpx.Client(base_url=base, timeout=30) as c:
+        login(c, "ana")
+        shown = c.get(f"/cases/{case_id}/media/0")
+        assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+        assert shown.headers["content-security-policy"] == "sandbox" and shown.content == picture.read_bytes()
+        assert c.get(f"/cases/{case_id}/media/1").status_code == 404  # named by the post, but not a picture
+        assert "not for the console" not in c.get(f"/cases/{case_id}/media/1").text

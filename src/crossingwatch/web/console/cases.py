@@ -120,8 +120,8 @@ def media(request: Request, case_id: int, n: int) -> Response:
     files = [m.path for key in store.get_case(case_id).posts if (p := store.find_post(*key)) for m in p.media]
     if not 0 <= n < len(files) or not files[n] or not Path(files[n]).is_file():
         raise NotFound(f"case {case_id} has no media file {n} on this server")
-    kind = mimetypes.guess_type(files[n])[0] or "application/octet-stream"
-    if not kind.startswith("image/") or kind == "image/svg+xml":
-        kind = "application/octet-stream"  # never let a stored file run as a page or script here
+    kind = mimetypes.guess_type(files[n])[0] or ""
+    if not kind.startswith("image/") or kind == "image/svg+xml":  # only pictures: a post's input could name any
+        raise NotFound(f"case {case_id}: media file {n} is not a picture the console shows")  # file on this server
     return FileResponse(files[n], media_type=kind, headers={"Content-Security-Policy": "sandbox",
                                                              "X-Content-Type-Options": "nosniff"})
