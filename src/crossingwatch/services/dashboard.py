@@ -10,8 +10,9 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
+from crossingwatch.core.events import hours_between, parse_time
 from crossingwatch.core.workflow import FINAL_TAKEDOWN, OPEN_STATES
-from crossingwatch.services.metrics import _hours, _t, unit_metrics
+from crossingwatch.services.metrics import load_records, unit_metrics
 
 REMOVAL_BUCKETS = ((1, "< 1 h"), (6, "1–6 h"), (24, "6–24 h"), (72, "1–3 days"), (168, "3–7 days"),
                    (float("inf"), "> 7 days"))
@@ -24,28 +25,26 @@ def _bucket(hours: float, buckets: tuple[tuple[float, str], ...]) -> str:
 
 def dashboard_data(store: Any, now: datetime | None = None) -> dict[str, Any]:
     now = now or datetime.now(UTC)
-    headline = unit_metrics(store, now)
-    events: dict[int, list[Any]] = defaultdict(list)
-    for e in store.list_item_events():
-        events[e.item_id].append(e)
+    records = load_records(store)  # one read for the headline figures and the series
+    headline = unit_metrics(store, now, records)
     sent_day: dict[str, list[bool]] = defaultdict(list)
     removal_hours = Counter({label: 0 for _, label in REMOVAL_BUCKETS})
-    for evs in events.values():
+    for evs in records.events.values():
         sent = next((e.at for e in evs if e.to_status == "sent"), None)
         if sent is None:
             continue
         down = next((e.at for e in evs if e.to_status in FINAL_TAKEDOWN), None)
         sent_day[sent[:10]].append(down is not None)
-        hours = _hours(sent, down)
+        hours = hours_between(sent, down)
         if hours is not None:
             removal_hours[_bucket(hours, REMOVAL_BUCKETS)] += 1
     days = sorted(sent_day)
-    cases = store.list_cases(limit=1_000_000)
+    cases = list(records.cases.values())
     by_lang = Counter(c.lang or "und" for c in cases)
     by_tactic = Counter(t for c in cases for t in c.tactics)
     ages = Counter({label: 0 for _, label in AGE_BUCKETS})
     for c in cases:
-        opened = _t(c.opened_at)
+        opened = parse_time(c.opened_at)
         if c.state in OPEN_STATES and opened is not None:
             ages[_bucket((now - opened).total_seconds() / 3600, AGE_BUCKETS)] += 1
     return {

@@ -11,25 +11,12 @@ import io
 import json
 import statistics
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from crossingwatch.core.events import hours_between, parse_time
 from crossingwatch.core.workflow import FINAL_TAKEDOWN, OPEN_STATES
-
-
-def _t(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        d = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return d if d.tzinfo else d.replace(tzinfo=UTC)
-
-
-def _hours(a: str | None, b: str | None) -> float | None:
-    ta, tb = _t(a), _t(b)
-    return None if ta is None or tb is None else max((tb - ta).total_seconds() / 3600, 0.0)
 
 
 def _spread(values: list[float]) -> dict[str, float | int | None]:
@@ -40,14 +27,29 @@ def _spread(values: list[float]) -> dict[str, float | int | None]:
     return {"n": len(values), "median_h": round(statistics.median(ordered), 2), "p90_h": round(p90, 2)}
 
 
-def unit_metrics(store: Any, now: datetime | None = None) -> dict[str, Any]:
-    now = now or datetime.now(UTC)
-    referrals = {r.id: r for r in store.list_referrals()}
-    items = [i for r in referrals.values() for i in r.items]
+@dataclass(frozen=True)
+class Records:
+    """What the figures are computed from, read once: referrals, each item's status events, cases, decisions."""
+
+    referrals: dict[int, Any]
+    events: dict[int, list[Any]]
+    cases: dict[int, Any]
+    decisions: list[Any]
+
+
+def load_records(store: Any) -> Records:
     events: dict[int, list[Any]] = defaultdict(list)
     for e in store.list_item_events():
         events[e.item_id].append(e)
-    cases = {c.id: c for c in store.list_cases(limit=1_000_000)}
+    return Records({r.id: r for r in store.list_referrals()}, events,
+                   {c.id: c for c in store.list_cases(limit=1_000_000)}, store.list_decisions())
+
+
+def unit_metrics(store: Any, now: datetime | None = None, records: Records | None = None) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    rec = records or load_records(store)
+    referrals, events, cases = rec.referrals, rec.events, rec.cases
+    items = [i for ref in referrals.values() for i in ref.items]
     sent = [i for i in items if any(e.to_status == "sent" for e in events[i.id])]
     taken = [i for i in sent if any(e.to_status in FINAL_TAKEDOWN for e in events[i.id])]
 
@@ -68,11 +70,12 @@ def unit_metrics(store: Any, now: datetime | None = None) -> dict[str, Any]:
     def case_of(i: Any) -> Any:
         return cases.get(i.case_id)
 
-    detection_to_referral = [h for i in sent if (h := _hours(i.detected_at, _first(events[i.id], "sent"))) is not None]
+    detection_to_referral = [h for i in sent
+                             if (h := hours_between(i.detected_at, _first(events[i.id], "sent"))) is not None]
     referral_to_removal = [h for i in taken if (h := _removal_hours(i, events)) is not None]
     backlog = [c for c in cases.values() if c.state in OPEN_STATES]
-    ages = [(now - _t(c.opened_at)).total_seconds() / 3600 for c in backlog if _t(c.opened_at)]  # type: ignore[operator]
-    decisions = store.list_decisions()
+    ages = [(now - parse_time(c.opened_at)).total_seconds() / 3600 for c in backlog if parse_time(c.opened_at)]  # type: ignore[operator]
+    decisions = rec.decisions
     latest = {d.case_id: d for d in decisions}
     judged = [d for d in latest.values() if d.decision in ("confirm_advert", "confirm_seeking", "not_smuggling")]
     per_reviewer = Counter(d.reviewer for d in decisions)
@@ -104,7 +107,7 @@ def _first(events: list[Any], status: str) -> str | None:
 def _removal_hours(item: Any, events: dict[int, list[Any]]) -> float | None:
     sent = _first(events[item.id], "sent")
     down = next((e.at for e in events[item.id] if e.to_status in FINAL_TAKEDOWN), None)
-    return _hours(sent, down)
+    return hours_between(sent, down)
 
 
 def metrics_rows(m: dict[str, Any]) -> list[tuple[str, str, str, Any]]:

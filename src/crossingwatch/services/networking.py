@@ -15,7 +15,6 @@ import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from scipy.sparse.csgraph import connected_components
 
 from crossingwatch.core import Event
 from crossingwatch.core.errors import ConfigError
+from crossingwatch.core.events import hours_between
 from crossingwatch.detect.campaigns import DEFAULT, LshParams, cluster, signatures
 from crossingwatch.detect.templates import build_template
 from crossingwatch.media.pdq_index import PIGEONHOLE_MAX, PdqIndex
@@ -175,14 +175,6 @@ def group_pdq(values: Iterable[str], max_distance: int = PDQ_LINK_DISTANCE) -> d
     return {h: first.setdefault(c, h.lower()) for h, c in zip(hexes, comp.tolist(), strict=True)}
 
 
-def _days(a: str | None, b: str | None) -> float | None:
-    try:
-        return (datetime.fromisoformat(str(b).replace("Z", "+00:00")) -
-                datetime.fromisoformat(str(a).replace("Z", "+00:00"))).total_seconds() / 86400
-    except (TypeError, ValueError):
-        return None
-
-
 def find_hubs(posts: list[NetworkInput], links: list[list[tuple[str, str]]],
               rules: NetworkRules) -> set[tuple[str, str]]:
     """Indicators that tie more than `max_groups` separate groups together, and the known ones."""
@@ -261,8 +253,8 @@ def _summarise(posts: list[NetworkInput], links: list[list[tuple[str, str]]], hu
                          for (k, v), ps in shared.items() if len(ps) >= 2 and k != "account"),
                         key=lambda r: (-r[2], r[0], r[1]))
     w = rules.weights
-    age = _days(times[-1], newest) if times and newest else None
-    recent = math.exp(-max(age, 0.0) / max(w["recent_days"], 1.0)) if age is not None else 0.0
+    age = hours_between(times[-1], newest) if times and newest else None  # a post dated later than `newest`: 0
+    recent = math.exp(-age / 24 / max(w["recent_days"], 1.0)) if age is not None else 0.0
     parts = {"posts": w["posts"] * math.log1p(len(posts)), "accounts": w["accounts"] * math.log1p(len(accounts)),
              "platforms": w["platforms"] * len(platforms), "confirmed": w["confirmed"] * math.log1p(n_confirmed),
              "recent": w["recent"] * recent}

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from crossingwatch.core import Event, Post
 from crossingwatch.core.errors import NotFound
+from crossingwatch.core.events import parse_time
 from crossingwatch.core.workflow import (
     DECISION_STATE,
     FINAL_TAKEDOWN,
@@ -43,15 +44,8 @@ def fingerprint(text: str) -> str:
 
 
 def _age_hours(created_at: str | None, now: datetime) -> float:
-    if not created_at:
-        return 0.0
-    try:
-        then = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
-    except ValueError:
-        return 0.0
-    if then.tzinfo is None:
-        then = then.replace(tzinfo=UTC)
-    return max((now - then).total_seconds() / 3600, 0.0)
+    then = parse_time(created_at)
+    return 0.0 if then is None else max((now - then).total_seconds() / 3600, 0.0)
 
 
 def _reach(post: Post | None) -> int:
