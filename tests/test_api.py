@@ -8,13 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 
 from crossingwatch.core import Post
 from crossingwatch.runtime import Runtime, build_runtime
 from crossingwatch.settings import load_settings
 from crossingwatch.web import create_app
-from crossingwatch.web.deps import declared_roles
 
 ADVERT = "Boat to UK Thursday from Dunkirk, 1200 euro, kids free, WhatsApp +44 7700 900123. 100% safe"
 
@@ -30,26 +28,6 @@ def token(runtime: Runtime, name: str, role: str, platform: str | None = None) -
     store.add_user(name, role, platform)
     value, _ = store.create_token(name)
     return {"Authorization": f"Bearer {value}"}
-
-
-def test_every_route_declares_who_may_call_it(model_dir: Path, tmp_path: Path) -> None:
-    runtime = build_runtime(load_settings(environ={}).replace(model_dir=str(model_dir), db=str(tmp_path / "x.db")))
-    app = create_app(runtime)
-
-    def walk(routes: list) -> list[APIRoute]:  # type: ignore[type-arg]
-        out: list[APIRoute] = []
-        for r in routes:
-            if isinstance(r, APIRoute):
-                out.append(r)
-            elif hasattr(r, "original_router"):  # an included router (FastAPI ≥ 0.16x includes lazily)
-                out += walk(r.original_router.routes)
-        return out
-
-    routes = walk(app.routes)
-    assert len(routes) >= 15
-    for route in routes:
-        roles = [declared_roles(d.call) for d in route.dependant.dependencies if declared_roles(d.call)]
-        assert roles, f"{sorted(route.methods)} {route.path} declares no authorisation"
 
 
 def test_tokens_roles_and_platform_isolation(api: tuple[str, Runtime], monkeypatch: pytest.MonkeyPatch,

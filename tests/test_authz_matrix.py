@@ -23,16 +23,27 @@ from crossingwatch.web.deps import ROLES, declared_roles
 SAMPLE_PATH_VALUES = {"name": "ads", "format": "csv"}
 
 
-def _routes(runtime: Runtime) -> list[tuple[str, str, tuple[str, ...]]]:
-    def walk(routes: list, prefix: str = "") -> list[tuple[str, APIRoute]]:  # type: ignore[type-arg]
-        out: list[tuple[str, APIRoute]] = []
-        for r in routes:
-            if isinstance(r, APIRoute):
-                out.append((prefix + r.path, r))
-            elif hasattr(r, "original_router"):  # an included router: its prefix is kept beside it
-                out += walk(r.original_router.routes, prefix + r.include_context.prefix)
-        return out
+def walk(routes: list, prefix: str = "") -> list[tuple[str, APIRoute]]:  # type: ignore[type-arg]
+    """Every route of the app with its full path (FastAPI ≥ 0.16x includes routers lazily, keeping the prefix)."""
+    out: list[tuple[str, APIRoute]] = []
+    for r in routes:
+        if isinstance(r, APIRoute):
+            out.append((prefix + r.path, r))
+        elif hasattr(r, "original_router"):
+            out += walk(r.original_router.routes, prefix + r.include_context.prefix)
+    return out
 
+
+def test_every_route_declares_who_may_call_it(model_dir: Path, tmp_path: Path) -> None:
+    runtime = build_runtime(load_settings(environ={}).replace(model_dir=str(model_dir), db=str(tmp_path / "x.db")))
+    routes = walk(create_app(runtime).routes)
+    assert len(routes) >= 30
+    for path, route in routes:
+        roles = [declared_roles(d.call) for d in route.dependant.dependencies if declared_roles(d.call)]
+        assert roles, f"{sorted(route.methods)} {path} declares no authorisation"
+
+
+def _routes(runtime: Runtime) -> list[tuple[str, str, tuple[str, ...]]]:
     found = []
     for full_path, route in walk(create_app(runtime).routes):
         roles = next(declared_roles(d.call) for d in route.dependant.dependencies if declared_roles(d.call))

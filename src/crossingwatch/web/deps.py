@@ -1,7 +1,8 @@
 """Authentication (Bearer API tokens) and authorisation by role, declared on every route.
 
-`allow(*roles)` is the only way a route says who may call it; `tests/test_api.py` walks every route of the app and
-fails if one has no such declaration.
+`allow(*roles)` is the only way an API route says who may call it (the console's is `console_allow`);
+`tests/test_authz_matrix.py` walks every route of the app, fails if one has no such declaration, and calls each
+as every role.
 """
 
 from __future__ import annotations
