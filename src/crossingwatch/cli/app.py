@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from crossingwatch.core.errors import CrossingWatchError
+from crossingwatch.core.errors import CrossingWatchError, InputError
 from crossingwatch.runtime import Runtime, build_runtime
 from crossingwatch.settings import load_settings
 
@@ -29,6 +30,14 @@ ModelOption = Annotated[str | None, typer.Option(
 
 def runtime_for(db: str | None = None, model_dir: str | None = None) -> Runtime:
     return build_runtime(load_settings().replace(db=db, model_dir=model_dir))
+
+
+def read_text_file(path: Path) -> str:
+    """A UTF-8 file the user named, or an error that names it."""
+    try:
+        return path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}", source=str(path)) from exc
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crossingwatch.cli.app import DbOption, app, err, runtime_for
+from crossingwatch.cli.app import DbOption, app, err, read_text_file, runtime_for
 from crossingwatch.core import Event
 from crossingwatch.core.errors import InputError
 from crossingwatch.media.signals import Signal, SignalError
@@ -151,10 +151,7 @@ def bank_import(name: str, file: Annotated[Path, typer.Argument(help="A hash lis
                 actor: ActorOption = "cli", db: DbOption = None) -> None:
     """Import a hash list into a bank. Bad rows are reported with their line numbers; the rest are imported."""
     runtime = runtime_for(db)
-    try:
-        text = file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file}: cannot read: {exc}", source=str(file)) from exc
+    text = read_text_file(file)
     entries, problems = banking.import_hash_list(runtime.store(), name, text, runtime.signal_types(), actor=actor,
                                                  track=runtime.track)
     for p in problems:

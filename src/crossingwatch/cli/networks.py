@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crossingwatch.cli.app import DbOption, app, err, runtime_for
+from crossingwatch.cli.app import DbOption, app, err, read_text_file, runtime_for
 from crossingwatch.core.errors import InputError
 from crossingwatch.services import network_graphs, networking, sharing
 
@@ -130,10 +130,7 @@ def import_stix(bank: str, file: Annotated[Path, typer.Argument(help="A STIX 2.1
     """Import the URLs, accounts, phone numbers and image hashes of a STIX 2.1 bundle into a bank. Objects that
     cannot be read are reported one by one; the others are imported."""
     runtime = runtime_for(db)
-    try:
-        text = file.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{file}: cannot read: {exc}", source=str(file)) from exc
+    text = read_text_file(file)
     entries, problems = sharing.import_stix(runtime.store(), bank, text, runtime.signal_types(), actor=actor,
                                             track=runtime.track)
     for p in problems:

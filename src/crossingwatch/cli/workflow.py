@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from crossingwatch.cli.app import DbOption, app, err, runtime_for
+from crossingwatch.cli.app import DbOption, app, err, read_text_file, runtime_for
 from crossingwatch.core.errors import InputError
 from crossingwatch.runtime import Runtime
 from crossingwatch.services import metrics, referring, reviewing
@@ -203,7 +203,7 @@ def referral_export_statements(referral_id: int, output: Annotated[str, typer.Op
 def referral_import_statements(platform: str, file: Path, actor: ActorOption = "cli", db: DbOption = None) -> None:
     """Apply a platform's statements of reasons (JSON Lines, or a JSON list) to our items; twice changes nothing."""
     runtime = runtime_for(db)
-    text = file.read_text("utf-8")
+    text = read_text_file(file)
     try:
         records = json.loads(text) if text.lstrip().startswith("[") else \
             [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -230,7 +230,12 @@ def http_checker(url: str) -> str:
 
 def file_checker(path: Path) -> referring.Checker:
     """Answers from a JSON file {url: present|gone|restricted} (offline rechecks, and tests)."""
-    answers = json.loads(path.read_text("utf-8"))
+    try:
+        answers = json.loads(read_text_file(path))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: line {exc.lineno}: not JSON: {exc.msg}", source=str(path), line=exc.lineno) from exc
+    if not isinstance(answers, dict):
+        raise InputError(f"{path}: expected a JSON object {{url: present|gone|restricted}}", source=str(path))
     return lambda url: str(answers.get(url, "unknown"))
 
 
