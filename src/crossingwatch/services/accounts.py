@@ -7,6 +7,7 @@ per name in memory: after `MAX_FAILURES` in `FAILURE_WINDOW` seconds the name is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -28,7 +29,13 @@ MIN_PASSWORD = 12
 MAX_FAILURES = 5
 FAILURE_WINDOW = 300.0
 _hasher = PasswordHasher()  # argon2id with the library's current recommended cost
-_DUMMY = _hasher.hash("not a password: spends the same time on unknown names")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when a name is unknown, so that answer takes as long as a wrong password (made on first use,
+    not at import: hashing costs tens of milliseconds and 64 MiB)."""
+    return _hasher.hash("not a password: spends the same time on unknown names")
 
 
 class AccountStore(Protocol):
@@ -104,7 +111,7 @@ def login(store: AccountStore, name: str, password: str, *, track: Any = _no_tra
     found = store.find_password_hash(name)
     user, stored = found if found else (None, None)
     try:
-        _hasher.verify(stored or _DUMMY, password)
+        _hasher.verify(stored or _dummy_hash(), password)
         ok = stored is not None and user is not None and not user.disabled
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False

@@ -21,7 +21,6 @@ router = APIRouter(include_in_schema=False)
 READ = console_allow("analyst", "reviewer")
 DECIDE = console_allow("analyst", "reviewer")
 PAGE = 50
-RTL = {"ar", "fa", "prs", "ps", "ur", "ckb", "arz", "apc", "ary", "acm"}
 
 
 def _float(value: str | None) -> float | None:
@@ -66,10 +65,9 @@ def _case_view(request: Request, case_id: int) -> dict[str, Any]:
                           "ocr": ocr.get(source, ""), "pieces": pieces(ocr.get(source, ""), p.get("evidence", []),
                                                                          source)})
             media_n += 1
-        posts.append({"key": key, "post": post, "prediction": p, "rtl": p.get("lang") in RTL,
+        posts.append({"key": key, "post": post, "prediction": p,
                       "pieces": pieces(post.text if post else "", p.get("evidence", [])), "media": media})
-    items = store.list_items(post=case.posts[0]) if len(case.posts) == 1 else \
-        [i for k in case.posts for i in store.list_items(post=k)]
+    items = [i for k in case.posts for i in store.list_items(post=k)]
     subjects = [f"case:{case_id}"] + [f"referral_item:{i.id}" for i in items]
     networks = sorted(set(store.find_networks_of_posts(list(case.posts)).values()))
     return {"case": case, "posts": posts, "decisions": store.list_decisions(case_id), "items": items,

@@ -16,7 +16,6 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from crossingwatch.core.workflow import DECISIONS
 from crossingwatch.services import accounts
 from crossingwatch.store.protocols import User
 from crossingwatch.web.deps import ROLES, AuthError, runtime_of
@@ -85,7 +84,7 @@ def render(request: Request, name: str, status: int = 200, **context: Any) -> HT
     user: User | None = getattr(request.state, "user", None)
     nav = [(path, label) for path, label, roles in NAV if user is not None and may(user, roles)]
     return templates.TemplateResponse(request, name, {
-        "user": user, "nav": nav, "csrf": getattr(request.state, "csrf", ""), "decisions": DECISIONS,
+        "user": user, "nav": nav, "csrf": getattr(request.state, "csrf", ""),
         "path": request.url.path, **context}, status_code=status)
 
 
