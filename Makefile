@@ -43,6 +43,7 @@ serve: $(MODEL) $(QUERY_MODEL)
 	@mkdir -p out
 	$(BIN)/crossingwatch scan $(SAMPLE) --output out/serve-predictions.jsonl --db out/serve.db --quiet
 	$(BIN)/crossingwatch cases open --db out/serve.db
+	$(BIN)/crossingwatch networks build --db out/serve.db
 	@$(BIN)/crossingwatch users add admin --role admin --db out/serve.db 2>/dev/null || true
 	@echo "console login at http://127.0.0.1:8000/login -- name: admin, password (shown once):"
 	@$(BIN)/crossingwatch users password admin --generate --db out/serve.db
