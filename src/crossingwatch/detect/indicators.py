@@ -134,12 +134,15 @@ class IndicatorExtractor:
                 break
         out: list[Found] = []
         seen: set[str] = set()
-        for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.POSSIBLE):
-            e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
-            if sum(ch.isdigit() for ch in m.raw_string) < 8 or e164 in seen:
-                continue
-            seen.add(e164)
-            out.append(Found("phone", e164, m.start, m.end))
+        # The matcher runs only on windows around runs of 8 digits or more, not on the whole post: it tries to parse
+        # every number it meets (prices, years), which is most of its cost, and it never keeps a shorter run.
+        for a, b in _windows(text):
+            for m in phonenumbers.PhoneNumberMatcher(text[a:b], region, leniency=phonenumbers.Leniency.POSSIBLE):
+                e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
+                if sum(ch.isdigit() for ch in m.raw_string) < 8 or e164 in seen:
+                    continue
+                seen.add(e164)
+                out.append(Found("phone", e164, a + m.start, a + m.end))
         return out
 
     def _prices(self, text: str) -> list[Found]:
@@ -168,6 +171,21 @@ class IndicatorExtractor:
                 continue
             out.append(Found("price", Price(round(amount, 2), self._currencies.get(cur) if cur else None), begin, stop))
         return out
+
+
+_WINDOW_MARGIN = 12  # enough for a "+", "(0)" or "tel:" before a run, and for the matcher's look at its neighbours
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Stretches of `text` around its runs of 8 or more digits, overlapping ones merged."""
+    out: list[tuple[int, int]] = []
+    for m in _DIGITS.finditer(text):
+        a, b = max(0, m.start() - _WINDOW_MARGIN), min(len(text), m.end() + _WINDOW_MARGIN)
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
 
 
 _BARE_AMOUNT = regex.compile(r"(?<![\p{L}\p{N}.,+])(\d{1,3}(?:[.,' ]\d{3})+|\d{3,7})(?![\p{L}\p{N}]|[.,]\d)")
