@@ -72,6 +72,7 @@ class KeywordDetector:
 
 
 def worker(kind: str, data: Path, batch_size: int) -> dict:
+    from crossingwatch.cli.scan import json_line  # the lines `crossingwatch scan --output` writes
     from crossingwatch.plugins.builtin_sources import register_sources
     from crossingwatch.runtime import build_runtime, settle_for_bulk_work
     from crossingwatch.services.scanning import scan_posts
@@ -90,7 +91,7 @@ def worker(kind: str, data: Path, batch_size: int) -> dict:
         started = time.perf_counter()
         summary = scan_posts(read_inputs([str(data)], register_sources(), Limits()), detector, store,
                              fingerprint=f"bench-{time.time()}", inputs=[str(data)], batch_size=batch_size,
-                             on_prediction=lambda p: out.write(json.dumps(p, ensure_ascii=False) + "\n"))
+                             on_prediction=lambda p: out.write(json_line(p)))
         seconds = time.perf_counter() - started
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = round(summary.accepted / seconds, 1)

@@ -209,3 +209,15 @@ def test_scan_into_postgresql(tmp_path: Path, model_dir: Path) -> None:
         with admin.engine.begin() as conn:
             conn.execute(text(f"drop schema {schema} cascade"))
         admin.close()
+
+
+def test_json_text_is_compact_utf8_and_falls_back_for_what_orjson_refuses() -> None:
+    import json
+
+    from crossingwatch.jsontext import dumps
+
+    post = {"text": "الأطفال مجاناً", "scores": {"advert": 0.97}}
+    assert dumps(post) == '{"text":"الأطفال مجاناً","scores":{"advert":0.97}}'
+    assert json.loads(dumps({1: "a"})) == {"1": "a"}
+    huge = {"id": 2**70, "text": "lone \ud800 surrogate"}  # orjson refuses both; the standard library takes them
+    assert json.loads(dumps(huge)) == huge

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 import uuid
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from rich.table import Table
 from crossingwatch.cli.app import DbOption, ModelOption, app, err, runtime_for
 from crossingwatch.core import Reject
 from crossingwatch.core.detectors import Detector
+from crossingwatch.jsontext import dumps
 from crossingwatch.runtime import Runtime, settle_for_bulk_work
 from crossingwatch.services.banking import Matcher
 from crossingwatch.services.media_scanning import MediaAwareDetector, StoreOcrCache
@@ -40,10 +40,7 @@ def fingerprint(paths: list[str]) -> str:
 
 
 def json_line(obj: Any) -> str:
-    try:
-        return json.dumps(obj, ensure_ascii=False) + "\n"
-    except UnicodeEncodeError:
-        return json.dumps(obj) + "\n"
+    return dumps(obj) + "\n"
 
 
 def _open(path: str, stack: ExitStack) -> IO[str]:

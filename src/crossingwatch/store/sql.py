@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from crossingwatch.core import Assessment, Author, Event, Media, Post, Reject
 from crossingwatch.core.errors import StoreError
 from crossingwatch.core.events import utcnow
+from crossingwatch.jsontext import dumps
 from crossingwatch.store import tables as t
 from crossingwatch.store.auth_sql import AuthSql
 from crossingwatch.store.bank_sql import BankSql
@@ -42,7 +43,7 @@ def database_url(db: str) -> str:
 def open_store(db: str, migrate: bool = True) -> SqlStore:
     url = database_url(db)
     try:
-        engine = create_engine(url, future=True)
+        engine = create_engine(url, future=True, json_serializer=dumps)  # compact JSON columns, fast
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         store = SqlStore(engine)
