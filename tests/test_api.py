@@ -142,3 +142,12 @@ def test_every_list_is_paged(model_dir: Path, tmp_path: Path) -> None:
     for path, op in lists:
         params = {p["name"] for p in op.get("parameters", [])}
         assert {"limit", "offset"} <= params, f"GET {path} returns a list without limit/offset"
+
+
+def test_assess_refuses_lone_surrogates_naming_the_field(api: tuple[str, Runtime]) -> None:
+    base, runtime = api
+    analyst = token(runtime, "ana2", "analyst")
+    body = '{"id": "s1", "text": "Boat to UK \\ud800 kids free, WhatsApp +447700900123"}'
+    with httpx.Client(base_url=base, timeout=30) as c:
+        r = c.post("/v1/assess", content=body, headers={**analyst, "Content-Type": "application/json"})
+    assert r.status_code == 422 and "text" in r.json()["detail"], r.text

@@ -221,3 +221,17 @@ def test_json_text_is_compact_utf8_and_falls_back_for_what_orjson_refuses() -> N
     assert json.loads(dumps({1: "a"})) == {"1": "a"}
     huge = {"id": 2**70, "text": "lone \ud800 surrogate"}  # orjson refuses both; the standard library takes them
     assert json.loads(dumps(huge)) == huge
+    dumps(huge).encode("utf-8")  # escaped: it can be written to a file or a database
+
+
+def test_a_post_with_lone_surrogates_is_scanned_stored_and_reported(tmp_path: Path, model_dir: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "s1", "text": "Boat to UK \\ud800 kids free, WhatsApp +447700900123", "x": "\\udc00"}\n'
+                   '{"id": "s2", "text": "ordinary post"}\n', "utf-8")
+    r = run_cli("scan", str(src), "-o", str(tmp_path / "p.jsonl"), "--db", str(tmp_path / "db.sqlite"),
+                "--rejects", str(tmp_path / "rejects.jsonl"), "-q", model_dir=model_dir)
+    assert r.returncode == 0, r.stderr
+    preds = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text("utf-8").splitlines()]
+    assert [p["id"] for p in preds] == ["s1", "s2"] and preds[0]["label"] == "advert"
+    rejects = [json.loads(line) for line in (tmp_path / "rejects.jsonl").read_text("utf-8").splitlines()]
+    assert [(x["id"], x["field"], x["action"]) for x in rejects] == [("s1", "text", "kept")]

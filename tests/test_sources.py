@@ -62,6 +62,15 @@ def test_invalid_utf8_line_is_rejected_and_the_rest_read(tmp_path: Path) -> None
     assert bad.line == 2 and "invalid UTF-8" in bad.reason and bad.raw and "caf" in bad.raw
 
 
+def test_lone_surrogates_are_replaced_and_reported_and_the_post_kept(tmp_path: Path) -> None:
+    path = tmp_path / "surrogates.jsonl"
+    path.write_text('{"id": "1", "text": "boat \\ud800 UK", "author": {"handle": "x\\udfff"}}\n', "utf-8")
+    [item] = read(path)
+    assert item.post is not None and item.post.text == "boat \ufffd UK" and item.post.author.handle == "x\ufffd"
+    assert [(r.field, r.action) for r in item.problems] == [("text", "kept"), ("author.handle", "kept")]
+    item.post.text.encode("utf-8")  # storable
+
+
 def test_huge_text_field_is_rejected_naming_the_limit(tmp_path: Path) -> None:
     path = tmp_path / "big.jsonl"
     path.write_text(json.dumps({"id": "big", "text": "a" * (10 * 1024 * 1024)}) + "\n", "utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,12 +84,26 @@ def build_post(record: Any, source: str, line: int, base_dir: Path | None, limit
     else:
         return reject(source, line, "author", "must be an object with id, handle, name", raw, rid)
     extra = {k: v for k, v in record.items() if k not in KNOWN_KEYS}
+    fields = {"id": rid, "text": text, "platform": (record.get("platform") or default_platform).strip().lower(),
+              "url": record.get("url"), "created_at": record.get("created_at"), "lang": record.get("lang"),
+              "author.id": auth.id, "author.handle": auth.handle, "author.name": auth.name}
+    for name, value in fields.items():
+        if value and not value.isascii() and _SURROGATE.search(value):
+            # JSON may escape half a UTF-16 pair ("\ud800"); such text cannot be stored or written as UTF-8. Each one
+            # becomes U+FFFD, one character for one, so evidence offsets still hold, and the post is kept.
+            fields[name] = _SURROGATE.sub("\ufffd", value)
+            problems.append(Reject(source, line, name, "contains lone UTF-16 surrogates (not valid Unicode); each was "
+                                   "replaced by U+FFFD and the post assessed", None, rid, "kept"))
+    if fields["author.id"] != auth.id or fields["author.handle"] != auth.handle or fields["author.name"] != auth.name:
+        auth = Author(fields["author.id"], fields["author.handle"], fields["author.name"])
     post = Post(
-        id=rid, text=text, platform=(record.get("platform") or default_platform).strip().lower(),
-        url=record.get("url"), created_at=record.get("created_at"), author=auth, lang_hint=record.get("lang"),
-        media=tuple(media), extra=extra,
+        id=fields["id"], text=fields["text"], platform=fields["platform"], url=fields["url"],
+        created_at=fields["created_at"], author=auth, lang_hint=fields["lang"], media=tuple(media), extra=extra,
     )
     return Item(source, line, post, problems)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _s(value: Any) -> str | None:
