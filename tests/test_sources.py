@@ -69,6 +69,9 @@ def test_lone_surrogates_are_replaced_and_reported_and_the_post_kept(tmp_path: P
     assert item.post is not None and item.post.text == "boat \ufffd UK" and item.post.author.handle == "x\ufffd"
     assert [(r.field, r.action) for r in item.problems] == [("text", "kept"), ("author.handle", "kept")]
     item.post.text.encode("utf-8")  # storable
+    path.write_text('{"id": "a\\ud800", "text": 5}\n', "utf-8")
+    [rejected] = read(path)
+    assert rejected.post is None and [(r.field, r.record_id) for r in rejected.problems] == [("text", "a\ufffd")]
 
 
 def test_huge_text_field_is_rejected_naming_the_limit(tmp_path: Path) -> None:

@@ -123,7 +123,10 @@ class IndicatorExtractor:
         return out
 
     def _phones(self, text: str, lang: str, places: list[Found]) -> list[Found]:
-        if not _DIGITS.search(text):
+        # The matcher runs only on windows around runs of 8 digits or more, not on the whole post: it tries to parse
+        # every number it meets (prices, years), which is most of its cost, and it never keeps a shorter run.
+        windows = _windows(text)
+        if not windows:
             return []
         # The region for numbers written without a country code: the first place's country, else the language's.
         region = LANG_REGION.get(lang, "GB")
@@ -134,9 +137,7 @@ class IndicatorExtractor:
                 break
         out: list[Found] = []
         seen: set[str] = set()
-        # The matcher runs only on windows around runs of 8 digits or more, not on the whole post: it tries to parse
-        # every number it meets (prices, years), which is most of its cost, and it never keeps a shorter run.
-        for a, b in _windows(text):
+        for a, b in windows:
             for m in phonenumbers.PhoneNumberMatcher(text[a:b], region, leniency=phonenumbers.Leniency.POSSIBLE):
                 e164 = phonenumbers.format_number(m.number, phonenumbers.PhoneNumberFormat.E164)
                 if sum(ch.isdigit() for ch in m.raw_string) < 8 or e164 in seen:

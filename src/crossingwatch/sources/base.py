@@ -56,8 +56,8 @@ def build_post(record: Any, source: str, line: int, base_dir: Path | None, limit
     rid = record.get("id")
     if isinstance(rid, bool) or not isinstance(rid, (str, int)) or str(rid).strip() == "":
         return reject(source, line, "id", "missing or empty: every post needs an 'id' (string)", raw)
-    rid = str(rid).strip()
     problems: list[Reject] = []
+    rid = _valid_unicode(str(rid).strip(), "id", source, line, problems) or ""
     text = record.get("text")
     if text is None:
         text = ""
@@ -84,23 +84,32 @@ def build_post(record: Any, source: str, line: int, base_dir: Path | None, limit
     else:
         return reject(source, line, "author", "must be an object with id, handle, name", raw, rid)
     extra = {k: v for k, v in record.items() if k not in KNOWN_KEYS}
-    fields = {"id": rid, "text": text, "platform": (record.get("platform") or default_platform).strip().lower(),
-              "url": record.get("url"), "created_at": record.get("created_at"), "lang": record.get("lang"),
-              "author.id": auth.id, "author.handle": auth.handle, "author.name": auth.name}
-    for name, value in fields.items():
-        if value and not value.isascii() and _SURROGATE.search(value):
-            # JSON may escape half a UTF-16 pair ("\ud800"); such text cannot be stored or written as UTF-8. Each one
-            # becomes U+FFFD, one character for one, so evidence offsets still hold, and the post is kept.
-            fields[name] = _SURROGATE.sub("\ufffd", value)
-            problems.append(Reject(source, line, name, "contains lone UTF-16 surrogates (not valid Unicode); each was "
-                                   "replaced by U+FFFD and the post assessed", None, rid, "kept"))
-    if fields["author.id"] != auth.id or fields["author.handle"] != auth.handle or fields["author.name"] != auth.name:
-        auth = Author(fields["author.id"], fields["author.handle"], fields["author.name"])
+
+    def valid(name: str, value: str | None) -> str | None:
+        return _valid_unicode(value, name, source, line, problems, rid)
+
     post = Post(
-        id=fields["id"], text=fields["text"], platform=fields["platform"], url=fields["url"],
-        created_at=fields["created_at"], author=auth, lang_hint=fields["lang"], media=tuple(media), extra=extra,
+        id=rid, text=valid("text", text) or "",
+        platform=valid("platform", (record.get("platform") or default_platform).strip().lower()) or "",
+        url=valid("url", record.get("url")), created_at=valid("created_at", record.get("created_at")),
+        author=Author(valid("author.id", auth.id), valid("author.handle", auth.handle),
+                      valid("author.name", auth.name)),
+        lang_hint=valid("lang", record.get("lang")), media=tuple(media), extra=extra,
     )
     return Item(source, line, post, problems)
+
+
+def _valid_unicode(value: str | None, name: str, source: str, line: int, problems: list[Reject],
+                   rid: str | None = None) -> str | None:
+    """`value` with each lone UTF-16 surrogate replaced by U+FFFD, one character for one so evidence offsets hold, and
+    a 'kept' problem naming the field. JSON may escape half a pair ("\\ud800"); such text is not valid Unicode and
+    cannot be stored or written as UTF-8."""
+    if not value or value.isascii() or not _SURROGATE.search(value):
+        return value
+    fixed = _SURROGATE.sub("\ufffd", value)
+    problems.append(Reject(source, line, name, "contains lone UTF-16 surrogates (not valid Unicode); each was replaced "
+                           "by U+FFFD and the post assessed", None, fixed if rid is None else rid, "kept"))
+    return fixed
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
