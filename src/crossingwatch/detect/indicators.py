@@ -74,6 +74,7 @@ class IndicatorExtractor:
         self._number = regex.compile(rf"(?<![\p{{L}}\p{{N}}.,])(?:{_NUM})")
         self._after = regex.compile(rf"(?:\s?(?P<m>{mult}){edge})?(?:\s?(?P<c>{cur}){edge})?")
         self._before = regex.compile(rf"(?P<c>{cur})\s?\Z")
+        self._after_starts = {w[0] for w in (*self._currencies, *self._multipliers)}
         self._currency_ends = {c[-1] for c in self._currencies}  # a currency before a number ends with one of these
         self._places = PhraseMatcher([(normaliser.fold(alias), place) for alias, place in places if alias])
         self._from = PhraseMatcher([(normaliser.fold(w), w) for w in from_words if normaliser.fold(w)])
@@ -109,9 +110,10 @@ class IndicatorExtractor:
         if "@" in text:
             for m in _HANDLE.finditer(text):
                 out.append(Found("handle", "@" + m.group(1).rstrip("."), m.start(), m.end()))
-        for m in _MESSENGER_HANDLE.finditer(text):
-            out.append(Found("handle", "@" + m.group(1).rstrip("."), m.start(1), m.end(1)))
-        if "." in text:
+        if ":" in text or "=" in text or "-" in text:  # "telegram: name" needs one of these after the app's name
+            for m in _MESSENGER_HANDLE.finditer(text):
+                out.append(Found("handle", "@" + m.group(1).rstrip("."), m.start(1), m.end(1)))
+        if "/" in text or "www." in text:  # every link the pattern takes has one or the other
             for m in _LINK.finditer(text):
                 end = m.end()
                 while end > m.start() and text[end - 1] in ".,;:!?)]}":
@@ -152,7 +154,9 @@ class IndicatorExtractor:
         out: list[Found] = []
         for m in self._number.finditer(text):
             begin, stop = m.span()
-            after = self._after.match(text, stop)
+            # Most numbers have no word after them that could be a multiplier or currency: skip the long pattern.
+            nxt = text[stop + 1:stop + 2] if text[stop:stop + 1].isspace() else text[stop:stop + 1]
+            after = self._after.match(text, stop) if nxt and nxt in self._after_starts else None
             mult, cur = (after.group("m"), after.group("c")) if after else (None, None)
             if mult or cur:
                 stop = after.end()
