@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crossingwatch.core import Post
 from crossingwatch.core.errors import ModelError
-from crossingwatch.detect.model import load_model
+from crossingwatch.detect.model import LinearLayer, load_model
 from crossingwatch.testing import check_assessment, check_detector
 
 TOKENS = ["boat", "🚤", "🇬🇧", "👶", "kids free", "£1500", "whatsapp", "+44 7700 900123", "w h a t s a p p",
@@ -43,6 +45,14 @@ def test_bad_input_gives_a_valid_prediction(detector, text: str) -> None:  # typ
     [a] = detector.assess([post])
     check_assessment(post, a)
     json.dumps(a.to_prediction())  # serialisable
+
+
+def test_tactic_probabilities_stay_finite_however_far_the_decision_goes() -> None:
+    """A 100,000-character post can push a tactic's decision to hundreds below zero: no overflow, just 0 (and 1)."""
+    layer = LinearLayer(("a", "b"), np.array([[-1.0], [1.0]], dtype=np.float32), np.zeros(2, dtype=np.float32),
+                        multilabel=True)
+    p = layer.proba(sp.csr_matrix(np.array([[500.0]], dtype=np.float32)))  # warnings are errors in this suite
+    assert p[0, 0] == 0.0 and p[0, 1] == 1.0
 
 
 def test_nothing_there_is_benign_with_a_low_score(detector) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import expit
 
 from crossingwatch.core import LABELS, TACTICS
 from crossingwatch.core.errors import ModelError
@@ -43,7 +44,7 @@ class LinearLayer:
     def proba(self, X: sp.spmatrix) -> np.ndarray:
         z = self.decision(X) / self.temperature
         if self.multilabel:
-            return 1.0 / (1.0 + np.exp(-z))
+            return expit(z)  # 1 / (1 + e^-z) without overflow when a long post drives z far below zero
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
