@@ -50,6 +50,8 @@ def test_handles_and_links(analyser) -> None:  # type: ignore[no-untyped-def]
     ("Sirf 5 lakh", 500000, None, "ur"),
     ("الثمن 3 ملايين", 3000000, None, "ar"),
     ("1200 per person", 1200, None, "en"),  # a bare amount next to a price word
+    ("ዋጋ ፫ሺ፭፻ ብር", 3500, "ETB", "am"),  # Ge'ez numerals: 3 thousand 500
+    ("፲፪፻ ዶላር", 1200, "USD", "ti"),  # twelve hundreds
 ])
 def test_prices(analyser, text: str, amount: float, currency: str | None, lang: str) -> None:  # type: ignore[no-untyped-def]
     prices = [v for v, _ in found(analyser, text, "price", lang)]

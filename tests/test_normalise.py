@@ -22,6 +22,12 @@ def test_case_folding_and_arabic_variants_and_digits() -> None:
     assert N.fold("KIDS İstanbul") == "kids istanbul"
 
 
+def test_geez_numerals_become_their_value_and_map_back_whole() -> None:
+    assert N.fold("፲፪፻፴፬ ፫፻፶ ፪፼፭፻ ፻") == "1234 350 20500 100"
+    assert N.fold("፫ሺ፭፻ ፫ሺህ፭፻ ፫ሺ") == "3500 3500 3ሺ"  # ሺ "thousand" between two runs; alone it is a word
+    assert spans("ዋጋ ፫ሺ፭፻ ብር")["3500"] == "፫ሺ፭፻"
+
+
 def test_zero_width_and_bidi_controls_are_removed() -> None:
     assert N.fold("wh\u200bats\u200dapp \u202eboat\u202c") == "whatsapp boat"
 

@@ -6,9 +6,10 @@ evidence span of the original (`original[start:end]`).
 
 Steps: per character NFKC + case folding, removal of zero-width/bidi controls, variation selectors and
 combining marks (Arabic harakat, Latin accents), Arabic/Persian letter variants unified, native digits to
-ASCII, emojis (and flag pairs) to words; then, per word, look-alike Cyrillic/Greek letters in Latin words and
-leetspeak (only when the result is a known word); then letters or digits split by spaces/dots/dashes are
-joined ("w h a t s a p p", "0 7 7 . 0 0") and runs of white space collapsed.
+ASCII, emojis (and flag pairs) to words; then Ge'ez numerals to their value ("፫፻፶" 350); then, per word,
+look-alike Cyrillic/Greek letters in Latin words and leetspeak (only when the result is a known word); then
+letters or digits split by spaces/dots/dashes are joined ("w h a t s a p p", "0 7 7 . 0 0") and runs of white
+space collapsed.
 """
 
 from __future__ import annotations
@@ -64,6 +65,10 @@ _SPLIT_HINT = re.compile(r"(?<!\w)\w(?: ?[.\-_*·/] ?| )\w(?: ?[.\-_*·/] ?| )\w
 _SEP = r"(?: ?[.\-_*·/] ?| )"
 _SPLIT_RUN = regex.compile(rf"(?<!\w)(?:\p{{L}}(?:{_SEP}\p{{L}}(?!\w)){{2,}}|(?:\+ ?)?\d(?:{_SEP}\d(?!\w)){{2,}})")
 _SEPARATORS = regex.compile(r"[ .\-_*·/]")
+# Ge'ez numerals (Amharic, Tigrinya): ፩–፱ 1–9, ፲–፺ 10–90, ፻ hundred, ፼ ten thousand; not positional ("፲፪፻፴፬" 1234).
+_GEEZ = {chr(0x1369 + i): i + 1 for i in range(9)} | {chr(0x1372 + i): 10 * (i + 1) for i in range(9)} | {
+    "\u137b": 100, "\u137c": 10_000}
+_GEEZ_RUN = re.compile("[\u1369-\u137c]+(?:ሺህ?[\u1369-\u137c]+)?")  # "፫ሺ፭፻": 3 thousand 500
 _SPACES = regex.compile(r" {2,}")  # every other white space is a single space by now
 
 
@@ -160,6 +165,8 @@ class Normaliser:
             norm, starts, ends = text.translate(self._table), range(n), range(1, n + 1)
         else:
             norm, starts, ends = self._map_chars(text, odd)
+        if _GEEZ_RUN.search(norm):
+            norm, starts, ends = _rewrite(norm, starts, ends, _GEEZ_RUN, _geez_number)
         if _CYR_GREEK.search(norm):
             norm = _MIXED_WORD.sub(_unconfuse, norm)
         if self.vocabulary and _LEET_HINT.search(norm) and _LEET_WORD.search(norm):
@@ -225,6 +232,30 @@ def _is_regional(c: str) -> bool:
 def _unconfuse(m: regex.Match[str]) -> str:
     word = m.group(0)
     return word.translate(HOMOGLYPHS) if _LATIN.search(word) else word
+
+
+def _geez_number(m: re.Match[str]) -> str:
+    """A run of Ge'ez numerals as ASCII digits: units and tens add up, ፻ multiplies what stands before it in its
+    myriad, ፼ everything before it ("፫፻፶" 350, "፪፼፭፻" 20500); "፫ሺ፭፻" (ሺ "thousand" between two runs) is 3500."""
+    thousands, sep, rest = m.group(0).replace("ሺህ", "ሺ").partition("ሺ")
+    if sep:
+        return str(int(_geez_value(thousands)) * 1000 + int(_geez_value(rest)))
+    return _geez_value(thousands)
+
+
+def _geez_value(numerals: str) -> str:
+    total = hundreds = units = 0
+    for c in numerals:
+        value = _GEEZ[c]
+        if value == 100:
+            hundreds += (units or 1) * 100
+            units = 0
+        elif value == 10_000:
+            total = ((total + hundreds + units) or 1) * 10_000
+            hundreds = units = 0
+        else:
+            units += value
+    return str(total + hundreds + units)
 
 
 def _join_run(m: regex.Match[str]) -> str:
