@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crossingwatch.core import Post
 from crossingwatch.core.errors import ConfigError
 from crossingwatch.detect.fusion import Analysis, choose_label, fuse
 from crossingwatch.detect.lexicon import Lexicon, Term
+from crossingwatch.detect.matching import PhraseMatcher, leading_literals
 from crossingwatch.detect.normalise import Normaliser
 from crossingwatch.resources import load_terms
 
@@ -97,3 +101,27 @@ def test_proximity_rows_join_pieces_in_order_within_the_window() -> None:
     assert found("You pay when they ARRIVE at your house") == [("payment_guarantee", "pay when they ARRIVE")]
     assert found("dont pay for the kids") == []  # wrong order
     assert found("kids " + "x" * 70 + " dont pay") == []  # too far apart
+
+
+@pytest.mark.parametrize(("pattern", "literals"), [
+    (r"\b(kids?|children)\s*\d+", ("kid", "children")),
+    (r"(?<!\w)(bla|bala) (visa|papiers)", ("bla", "bala")),
+    (r"(?:no|zero) police", ("no", "zero")),
+    (r"ab+c", ("ab",)),
+    (r"abc|def", ()),  # a top-level alternative: no common start
+    (r"(a|b)?c", ()),  # the group is optional
+    (r"[ab]c", ()), (r"\d+ euro", ()), (r"(?i)foo", ()), (r"x*y", ()), (r"(a(b)|c)d", ()),
+])
+def test_a_pattern_is_tried_only_where_its_leading_literal_is(pattern: str, literals: tuple[str, ...]) -> None:
+    assert leading_literals(pattern) == literals
+
+
+PATTERNS = [r"\b(kids?|children)\s*\d+", r"(?:no|zero) police", r"ab+c", r"(?<!\w)(bla|bala) (visa|papiers)", r"abc|bc"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abckidsrenoztplvsbla0123 |", max_size=60))
+def test_the_literal_prefilter_never_changes_what_a_pattern_finds(text: str) -> None:
+    matcher = PhraseMatcher([("re:" + p, p) for p in PATTERNS])
+    expected = [(m.start(), m.end(), p) for p in PATTERNS for m in regex.finditer(p, text) if m.end() > m.start()]
+    assert sorted(matcher.find(text)) == sorted(expected)

@@ -29,11 +29,12 @@ class PhraseMatcher(Generic[P]):
 
     def __init__(self, entries: Sequence[tuple[str, P]]) -> None:
         self._automaton = ahocorasick.Automaton()
-        self._regexes: list[tuple[regex.Pattern[str], P, regex.Pattern[str] | None]] = []
+        self._regexes: list[tuple[regex.Pattern[str], P, regex.Pattern[str] | None, tuple[str, ...]]] = []
         grouped: dict[str, list[tuple[bool, bool, P]]] = {}
         for pattern, payload in entries:
             if pattern.startswith("re:"):
-                self._regexes.append((regex.compile(pattern[3:]), payload, _script_of(pattern[3:])))
+                body = pattern[3:]
+                self._regexes.append((regex.compile(body), payload, _script_of(body), leading_literals(body)))
                 continue
             prefix = pattern.endswith("*")
             suffix = pattern.startswith("*")
@@ -86,12 +87,14 @@ class PhraseMatcher(Generic[P]):
                     out.append((begin, stop, payload))
         if self._regexes:
             present: dict[regex.Pattern[str], bool] = {}
-            for pattern, payload, script in self._regexes:
+            for pattern, payload, script, needs in self._regexes:
                 if script is not None:
                     if script not in present:
                         present[script] = script.search(text) is not None
                     if not present[script]:
                         continue  # an Ethiopic pattern cannot match a text without Ethiopic letters
+                if needs and not any(literal in text for literal in needs):
+                    continue  # every match starts with one of these: a substring test is far cheaper
                 for m in pattern.finditer(text):
                     if m.end() > m.start():
                         out.append((m.start(), m.end(), payload))
@@ -108,6 +111,68 @@ def _script_of(pattern: str) -> regex.Pattern[str] | None:
     if letter is None:
         return None
     return next((script for script in _SCRIPTS if script.match(letter.group(0))), None)
+
+
+_LOOKBEHIND = regex.compile(r"^(?:\\b|\(\?<?[!=][^()]*\))*")  # leading \b, (?<!\w), (?<!\S), (?=...)
+_INLINE_FLAGS = regex.compile(r"\(\?[a-zA-Z]")
+_METACHARS = set("\\[](){}.*+?|^$")
+
+
+def leading_literals(pattern: str) -> tuple[str, ...]:
+    """Strings of which every match of `pattern` holds one: the literal start of the pattern, or of each alternative
+    of a leading group ("(kids?|children)x" gives "kid", "children"). Empty when there is no such start to rely on
+    (a top-level `|`, a class, an escape or an optional first part), and then the pattern always runs."""
+    if _INLINE_FLAGS.search(pattern):
+        return ()  # a flag such as (?i) changes what a literal matches
+    rest = pattern[_LOOKBEHIND.match(pattern).end():]
+    if rest.startswith("("):
+        depth, end = 0, -1
+        for i, c in enumerate(rest):
+            if c == "\\":
+                return ()
+            depth += (c == "(") - (c == ")")
+            if depth == 0:
+                end = i
+                break
+        if end < 0 or rest[end + 1:end + 2] in ("?", "*", "{") or _top_level_bar(rest[end + 1:]):
+            return ()
+        inner = rest[1:end]
+        if inner.startswith("?:"):
+            inner = inner[2:]
+        if inner.startswith("?") or "(" in inner:
+            return ()
+        literals = tuple(_literal_start(alt) for alt in inner.split("|"))
+    else:
+        if _top_level_bar(rest):
+            return ()
+        literals = (_literal_start(rest),)
+    return literals if all(literals) else ()
+
+
+def _literal_start(text: str) -> str:
+    """The plain characters `text` starts with, less the last one when a quantifier makes it optional."""
+    for i, c in enumerate(text):
+        if c in _METACHARS:
+            return text[:i - 1] if c in "?*{" else text[:i]
+    return text
+
+
+def _top_level_bar(pattern: str) -> bool:
+    depth, escaped, in_class = 0, False, False
+    for c in pattern:
+        if escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+        elif in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0:
+            return True
+    return False
 
 
 def _proclitic(text: str, start: int) -> bool:
