@@ -113,7 +113,7 @@ def _script_of(pattern: str) -> regex.Pattern[str] | None:
     return next((script for script in _SCRIPTS if script.match(letter.group(0))), None)
 
 
-_LOOKBEHIND = regex.compile(r"^(?:\\b|\(\?<?[!=][^()]*\))*")  # leading \b, (?<!\w), (?<!\S), (?=...)
+_ZERO_WIDTH = regex.compile(r"^(?:\\b|\(\?<?[!=][^()]*\))*")  # leading \b, (?<!\w), (?<!\S), (?=...)
 _INLINE_FLAGS = regex.compile(r"\(\?[a-zA-Z]")
 _METACHARS = set("\\[](){}.*+?|^$")
 
@@ -124,7 +124,7 @@ def leading_literals(pattern: str) -> tuple[str, ...]:
     (a top-level `|`, a class, an escape or an optional first part), and then the pattern always runs."""
     if _INLINE_FLAGS.search(pattern):
         return ()  # a flag such as (?i) changes what a literal matches
-    rest = pattern[_LOOKBEHIND.match(pattern).end():]
+    rest = pattern[_ZERO_WIDTH.match(pattern).end():]
     if rest.startswith("("):
         depth, end = 0, -1
         for i, c in enumerate(rest):

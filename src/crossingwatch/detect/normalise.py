@@ -238,12 +238,10 @@ def _geez_number(m: re.Match[str]) -> str:
     """A run of Ge'ez numerals as ASCII digits: units and tens add up, ፻ multiplies what stands before it in its
     myriad, ፼ everything before it ("፫፻፶" 350, "፪፼፭፻" 20500); "፫ሺ፭፻" (ሺ "thousand" between two runs) is 3500."""
     thousands, sep, rest = m.group(0).replace("ሺህ", "ሺ").partition("ሺ")
-    if sep:
-        return str(int(_geez_value(thousands)) * 1000 + int(_geez_value(rest)))
-    return _geez_value(thousands)
+    return str(_geez_value(thousands) * 1000 + _geez_value(rest) if sep else _geez_value(thousands))
 
 
-def _geez_value(numerals: str) -> str:
+def _geez_value(numerals: str) -> int:
     total = hundreds = units = 0
     for c in numerals:
         value = _GEEZ[c]
@@ -255,7 +253,7 @@ def _geez_value(numerals: str) -> str:
             hundreds = units = 0
         else:
             units += value
-    return str(total + hundreds + units)
+    return total + hundreds + units
 
 
 def _join_run(m: regex.Match[str]) -> str:
