@@ -87,3 +87,30 @@ def test_train_then_eval_from_the_command_line(tmp_path: Path, model_dir: Path) 
     assert m["n"] == 180 and m["labels"]["advert"]["f1"] > 0.8  # on its own training data
     r = run_cli("eval", "--data", str(data), "--model-dir", str(out), model_dir=model_dir)
     assert b"Confusion" in r.stdout and b"Tactics" in r.stdout
+
+
+def test_benign_posts_weigh_more_than_class_balance_gives_them(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Balanced class weights would weigh the largest label, benign, down; `LABEL_WEIGHTS` lifts it, so the same
+    data gives benign posts a higher benign probability and flags fewer of them."""
+    import crossingwatch.detect.training as training
+    from crossingwatch.detect.features import FeatureConfig, Featuriser
+    from crossingwatch.detect.pipeline import TextAnalyser
+    from crossingwatch.resources import load_resources
+
+    rows = read_jsonl(DATA / "corpus" / "en.jsonl")[:240]
+    analyses = TextAnalyser(load_resources(DATA)).analyse_many([r["text"] for r in rows], [None] * len(rows),
+                                                                ["en"] * len(rows))[0]
+    labels, tactics = [r["label"] for r in rows], [r.get("tactics") or [] for r in rows]
+    assert training.LABEL_WEIGHTS["benign"] > 1.0
+
+    def benign_probability() -> float:
+        model = training.fit_text_model(analyses, labels, tactics, ["en"] * len(rows),
+                                        features=FeatureConfig(char_bits=14, word_bits=14))
+        featuriser = Featuriser(model.features)
+        X = featuriser.transform([a.norm.text for a in analyses], [a.tags for a in analyses])
+        probs = model.labels.proba(X)[[i for i, lab in enumerate(labels) if lab == "benign"]]
+        return float(probs[:, model.labels.classes.index("benign")].mean())
+
+    weighted = benign_probability()
+    monkeypatch.setattr(training, "LABEL_WEIGHTS", {})  # balanced
+    assert weighted > benign_probability()
