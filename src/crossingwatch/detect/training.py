@@ -15,6 +15,13 @@ from crossingwatch.detect.fusion import Analysis
 from crossingwatch.detect.language import TARGETS
 from crossingwatch.detect.model import LinearLayer, TextModel
 
+# Label weights, as multiples of the balanced ones (which make each label count the same in total). Balanced alone
+# weighs benign, the largest label, down to about two thirds and seeking, the smallest, up more than twice, and the
+# model flags too readily. 5-fold cross-validation on the corpus (10,120 posts), label errors and benign flagged:
+# balanced 996, 7.1%; benign x1.5 983, 6.1%; benign x2 991, 5.5%; benign x1.5 and seeking x0.75 971, 5.8%, with
+# advert, seeking and tactic F1 unchanged or higher.
+LABEL_WEIGHTS = {"benign": 1.5, "seeking": 0.75}
+
 
 def fit_text_model(
     analyses: Sequence[Analysis],
@@ -63,14 +70,6 @@ def fit_text_model(
         yl = np.array([codes.index(langs[i]) for i in known])
         lang_layer = _softmax_layer(XL, yl, 20.0, codes)
     return TextModel(label_layer, tactic_layer, lang_layer, features, info=dict(info or {}))
-
-
-# Label weights, as multiples of the balanced ones (which make each label count the same in total). Balanced alone
-# weighs benign, the largest label, down to about two thirds and seeking, the smallest, up more than twice, and the
-# model flags too readily. 5-fold cross-validation on the corpus (10,120 posts), label errors and benign flagged:
-# balanced 996, 7.1%; benign x1.5 983, 6.1%; benign x2 991, 5.5%; benign x1.5 and seeking x0.75 971, 5.8%, with
-# advert, seeking and tactic F1 unchanged or higher.
-LABEL_WEIGHTS = {"benign": 1.5, "seeking": 0.75}
 
 
 def _label_weights(y: np.ndarray) -> dict[int, float]:
