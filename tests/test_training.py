@@ -8,7 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import DATA, read_jsonl, run_cli, write_jsonl
 
+import crossingwatch.detect.training as training
 from crossingwatch.core import Assessment, Post
+from crossingwatch.detect.features import FeatureConfig, Featuriser
+from crossingwatch.detect.pipeline import TextAnalyser
+from crossingwatch.resources import load_resources
 from crossingwatch.services.evaluating import score
 from crossingwatch.services.training import Example, augmented_copies, choose_thresholds, load_labelled
 
@@ -93,11 +97,6 @@ def test_train_then_eval_from_the_command_line(tmp_path: Path, model_dir: Path) 
 def test_benign_posts_weigh_more_than_class_balance_gives_them(monkeypatch: pytest.MonkeyPatch) -> None:
     """Balanced class weights would weigh the largest label, benign, down; `LABEL_WEIGHTS` lifts it, so the same
     data gives benign posts a higher benign probability."""
-    import crossingwatch.detect.training as training
-    from crossingwatch.detect.features import FeatureConfig, Featuriser
-    from crossingwatch.detect.pipeline import TextAnalyser
-    from crossingwatch.resources import load_resources
-
     rows = read_jsonl(DATA / "corpus" / "en.jsonl")[:240]
     analyses = TextAnalyser(load_resources(DATA)).analyse_many([r["text"] for r in rows], [None] * len(rows),
                                                                 ["en"] * len(rows))[0]

@@ -73,9 +73,10 @@ def fit_text_model(
 
 
 def _label_weights(y: np.ndarray) -> dict[int, float]:
+    """Balanced weights (every label present: `fit_text_model` has checked) times `LABEL_WEIGHTS`."""
     counts = np.bincount(y, minlength=len(LABELS))
-    return {i: len(y) / (len(LABELS) * count) * LABEL_WEIGHTS.get(LABELS[i], 1.0)
-            for i, count in enumerate(counts) if count}
+    return {i: len(y) / (len(LABELS) * int(count)) * LABEL_WEIGHTS.get(LABELS[i], 1.0)
+            for i, count in enumerate(counts)}
 
 
 def _softmax_layer(X: Any, y: np.ndarray, C: float, classes: tuple[str, ...],
