@@ -60,6 +60,18 @@ def test_thresholds_maximise_f1_when_no_limit_is_given() -> None:
     assert 0.619 < t["advert"] <= 0.64 and t["seeking"] == 0.5
 
 
+def test_thresholds_stay_at_one_half_when_the_gain_is_within_noise() -> None:
+    # Two benign posts at 0.52 among 500 adverts at 0.9: 0.53 is better by 0.002 of F1, less than the margin.
+    gold = [ex(f"a{i}", "advert") for i in range(500)] + [ex("b1", "benign"), ex("b2", "benign")]
+    pred = [a(f"a{i}", "advert", advert=0.9) for i in range(500)] + [a("b1", "advert", advert=0.52),
+                                                                      a("b2", "advert", advert=0.52)]
+    assert choose_thresholds(gold, pred) == {"advert": 0.5, "seeking": 0.5}
+    # Forty of them: now the gain is real and the threshold moves above them.
+    gold += [ex(f"c{i}", "benign") for i in range(38)]
+    pred += [a(f"c{i}", "advert", advert=0.52) for i in range(38)]
+    assert choose_thresholds(gold, pred)["advert"] == 0.53
+
+
 def test_augmented_copies_are_marked_and_keep_labels() -> None:
     examples, _ = load_labelled([DATA / "corpus" / "en.jsonl"])
     copies = augmented_copies(examples[:50], seed=1, share=1.0)

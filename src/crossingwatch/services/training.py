@@ -156,15 +156,22 @@ def cross_validate(examples: Sequence[Example], resources: Resources, *, folds: 
     return gold, predicted
 
 
+# A held-out F1 this much above the one at 0.5 moves a threshold; less is noise. The F1 curve of the corpus is flat
+# near 0.5 (5-fold, 12,010 posts: advert 0.898 at 0.5, 0.896 at 0.54) and 3 folds drew 0.54 from that noise; one
+# standard error of an F1 near 0.9 over ~4,000 posts is about 0.005.
+THRESHOLD_MARGIN = 0.005
+
+
 def choose_thresholds(gold: Sequence[Example], predicted: Sequence[Assessment],
                       max_benign_fpr: float | None = None) -> dict[str, float]:
     """Per-label thresholds from held-out predictions: the one (from 0.5 to 0.95) with the best F1 for that label,
-    precision counting as much as recall. With `max_benign_fpr`, also high enough that benign posts flagged as that
-    label stay within half the allowed share (half for each of the two labels)."""
+    precision counting as much as recall, when it beats 0.5 (calibrated probabilities' own cut) by more than
+    `THRESHOLD_MARGIN`. With `max_benign_fpr`, also high enough that benign posts flagged as that label stay within
+    half the allowed share (half for each of the two labels)."""
     benign = [a for e, a in zip(gold, predicted, strict=True) if e.label == "benign"]
     out = {}
     for label in ("advert", "seeking"):
-        best, best_f1 = 0.5, -1.0
+        f1s: dict[float, float] = {}
         for step in range(50, 96):
             t = step / 100
             tp = fp = fn = 0
@@ -174,10 +181,9 @@ def choose_thresholds(gold: Sequence[Example], predicted: Sequence[Assessment],
                 tp += flagged and e.label == label
                 fp += flagged and e.label != label
                 fn += not flagged and e.label == label
-            f1 = 2 * tp / max(2 * tp + fp + fn, 1)
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = t, f1
-        threshold = best
+            f1s[t] = 2 * tp / max(2 * tp + fp + fn, 1)
+        best = max(f1s, key=lambda t: (f1s[t], -t))  # the lowest of equally good thresholds
+        threshold = best if f1s[best] > f1s[0.5] + THRESHOLD_MARGIN else 0.5
         if max_benign_fpr is not None:
             allowed = max_benign_fpr / 2 * len(benign)
             scores = sorted((a.scores[label] for a in benign), reverse=True)
