@@ -61,6 +61,24 @@ def test_nothing_there_is_benign_with_a_low_score(detector) -> None:  # type: ig
         assert a.label == "benign" and a.scores["benign"] > 0.5 and not a.tactics
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyzçğıöşüêơư", min_size=1, max_size=9), min_size=1,
+                max_size=4))
+def test_a_few_words_without_evidence_are_never_flagged(detector, words: list[str]) -> None:  # type: ignore[no-untyped-def]
+    text = " ".join(words)
+    [a] = detector.assess([Post(id="w", text=text)])
+    if not detector.analyser.analyse(text).tags:  # no lexicon term, no indicator
+        assert a.label == "benign" and a.tactics == ()
+
+
+def test_short_replies_keep_the_models_scores_but_need_evidence_to_be_flagged(detector) -> None:  # type: ignore[no-untyped-def]
+    [thanks, boat] = detector.assess([Post(id="1", text="thanks bro"),
+                                      Post(id="2", text="🚤🇬🇧 friday, 2 places, whatsapp +44 7700 900123")])
+    assert thanks.label == "benign" and abs(sum(thanks.scores.values()) - 1) < 1e-6
+    assert thanks.scores["benign"] < 0.99  # the model's own scores, not a made-up certainty
+    assert boat.label == "advert" and "contact" in boat.tactics
+
+
 def test_model_round_trips_and_refuses_other_formats(model_dir: Path, tmp_path: Path) -> None:
     model = load_model(model_dir)
     model.save(tmp_path / "copy")
