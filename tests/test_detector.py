@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from crossingwatch.core import Post
 from crossingwatch.core.errors import ModelError
 from crossingwatch.detect.model import LinearLayer, load_model
+from crossingwatch.detect.pipeline import WEAK_TERM
 from crossingwatch.testing import check_assessment, check_detector
 
 TOKENS = ["boat", "🚤", "🇬🇧", "👶", "kids free", "£1500", "whatsapp", "+44 7700 900123", "w h a t s a p p",
@@ -67,15 +68,17 @@ def test_nothing_there_is_benign_with_a_low_score(detector) -> None:  # type: ig
 def test_a_few_words_without_evidence_are_never_flagged(detector, words: list[str]) -> None:  # type: ignore[no-untyped-def]
     text = " ".join(words)
     [a] = detector.assess([Post(id="w", text=text)])
-    if not detector.analyser.analyse(text).tags:  # no lexicon term, no indicator
+    analysis = detector.analyser.analyse(text)
+    if not analysis.found and all(h.term.weight < WEAK_TERM for h in analysis.hits):  # no indicator, no strong term
         assert a.label == "benign" and a.tactics == ()
 
 
 def test_short_replies_keep_the_models_scores_but_need_evidence_to_be_flagged(detector) -> None:  # type: ignore[no-untyped-def]
-    [thanks, boat] = detector.assess([Post(id="1", text="thanks bro"),
-                                      Post(id="2", text="🚤🇬🇧 friday, 2 places, whatsapp +44 7700 900123")])
+    [thanks, friday, boat] = detector.assess([Post(id="1", text="thanks bro"), Post(id="2", text="see you friday"),
+                                              Post(id="3", text="🚤🇬🇧 friday, 2 places, whatsapp +44 7700 900123")])
     assert thanks.label == "benign" and abs(sum(thanks.scores.values()) - 1) < 1e-6
     assert thanks.scores["benign"] < 0.99  # the model's own scores, not a made-up certainty
+    assert friday.label == "benign"  # "friday" is a weak departure term: not enough in three words
     assert boat.label == "advert" and "contact" in boat.tactics
 
 
