@@ -83,7 +83,10 @@ class LanguageIdentifier:
 
 def _letters_only(text: str) -> str:
     """The words of `text` without links, handles, tokens with a digit in them, or anything that is not a letter."""
-    words = [w for w in text.split() if w.isalpha() or not (w.startswith(_LINKS_AND_HANDLES) or _DIGIT.search(w))]
+    if _DIGIT.search(text) is None and not any(mark in text for mark in _LINKS_AND_HANDLES):
+        words = text.split()  # nothing to drop: most posts, and the word-by-word test is a hot loop
+    else:
+        words = [w for w in text.split() if w.isalpha() or not (w.startswith(_LINKS_AND_HANDLES) or _DIGIT.search(w))]
     return _NON_LETTERS.sub(" ", " ".join(words)).strip()
 
 
