@@ -125,3 +125,13 @@ def test_the_literal_prefilter_never_changes_what_a_pattern_finds(text: str) -> 
     matcher = PhraseMatcher([("re:" + p, p) for p in PATTERNS])
     expected = [(m.start(), m.end(), p) for p in PATTERNS for m in regex.finditer(p, text) if m.end() > m.start()]
     assert sorted(matcher.find(text)) == sorted(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab é٣3@#:/.w h\nttpسلام")), max_size=40))
+def test_letters_only_fast_path_drops_what_the_word_filter_drops(text: str) -> None:
+    """Posts with no digit, link or handle skip the word-by-word filter: the result must be the same."""
+    from crossingwatch.detect.language import _DIGIT, _LINKS_AND_HANDLES, _NON_LETTERS, _letters_only
+
+    kept = [w for w in text.split() if w.isalpha() or not (w.startswith(_LINKS_AND_HANDLES) or _DIGIT.search(w))]
+    assert _letters_only(text) == _NON_LETTERS.sub(" ", " ".join(kept)).strip()
