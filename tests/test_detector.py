@@ -131,3 +131,48 @@ def test_word_block_columns_are_the_explainers_word_and_pair_columns(texts: list
         assert sorted(row.indices.tolist()) == sorted(expected)
         if expected:
             assert abs(float(row.data.sum()) - len(expected) ** 0.5) < 1e-3
+
+
+def _explain_by_loop(text: str, row, offset: int, size: int) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
+    """The explainer's rule read word by word: a word's weight, plus its pair's when positive (the span then takes in
+    the next word); the first of the best."""
+    from crossingwatch.detect.features import pair_index, word_index, words
+
+    tokens = words(text)
+    best = None
+    for i, tok in enumerate(tokens):
+        score = float(row[offset + word_index(tok.group(0), size)])
+        start, end = tok.start(), tok.end()
+        if i + 1 < len(tokens):
+            pair = float(row[offset + pair_index(tok.group(0), tokens[i + 1].group(0), size)])
+            if pair > 0:
+                score += pair
+                end = tokens[i + 1].end()
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, start, end)
+    return None if best is None else (best[1], best[2])
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from(["boat", "kids", "free", "papers", "safe", "ok", "بلم", "x1"]), max_size=12),
+       st.integers(0, 2**32 - 1))
+def test_explainer_picks_the_span_the_word_by_word_rule_picks(vocab: list[str], seed: int) -> None:
+    """The explainer scores all of a post's words at once; on a small vocabulary with weights of -1, 0 and 1 (so ties
+    and negative pairs are common) it must pick exactly what the word-by-word rule picks, for every tactic."""
+    from crossingwatch.core import TACTICS
+    from crossingwatch.detect.explain import WordExplainer
+    from crossingwatch.detect.features import FeatureConfig
+    from crossingwatch.detect.fusion import Analysis
+    from crossingwatch.detect.model import TextModel
+    from crossingwatch.detect.normalise import Normaliser
+
+    config = FeatureConfig(char_bits=4, word_bits=6, tag_bits=2)
+    rng = np.random.default_rng(seed)
+    coef = rng.integers(-1, 2, size=(len(TACTICS), config.n_features)).astype(np.float32)
+    layer = LinearLayer(TACTICS, coef, np.zeros(len(TACTICS)), multilabel=True)
+    explainer = WordExplainer(TextModel(layer, layer, None, features=config))
+    text = " ".join(vocab)
+    analysis = Analysis(Normaliser({}).normalise(text), "en", [], [], [])
+    for i, tactic in enumerate(TACTICS):
+        expected = _explain_by_loop(analysis.norm.text, coef[i], 1 << config.char_bits, 1 << config.word_bits)
+        assert explainer.span(analysis, tactic) == expected

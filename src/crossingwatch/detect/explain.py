@@ -4,6 +4,8 @@ words of the post that weigh most for that tactic become its evidence span, so e
 
 from __future__ import annotations
 
+import numpy as np
+
 from crossingwatch.core import TACTICS
 from crossingwatch.detect.features import pair_index, word_index, words
 from crossingwatch.detect.fusion import Analysis
@@ -16,20 +18,36 @@ class WordExplainer:
         self._offset = 1 << model.features.char_bits
         self._size = 1 << model.features.word_bits
         self._max_chars = model.features.max_chars
+        # Fusion asks about several tactics of one post in a row: its words' columns are worked out once.
+        self._last: tuple[Analysis, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def span(self, analysis: Analysis, tactic: str) -> tuple[int, int] | None:
-        """The normalised span of the word (or word pair) that weighs most for `tactic`, if any weighs for it."""
+        """The normalised span of the word (or word pair) that weighs most for `tactic`, if any weighs for it: a
+        word's weight, plus the weight of the pair it starts when that is positive (and then the span takes in the
+        next word); the first of equal weights."""
+        if self._last is None or self._last[0] is not analysis:
+            self._last = (analysis, *self._columns(analysis))
+        _, starts, ends, single, pairs = self._last
+        if not len(starts):
+            return None
         row = self._weights[TACTICS.index(tactic)]
+        score = row[single].astype(np.float64)
+        pair = np.zeros(len(starts))
+        pair[:-1] = row[pairs]
+        joined = pair > 0
+        score += np.where(joined, pair, 0.0)
+        best = int(np.argmax(score))
+        if score[best] <= 0:
+            return None
+        return int(starts[best]), int(ends[best + 1] if joined[best] else ends[best])
+
+    def _columns(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each word's start and end, its column, and the column of the pair it starts (one fewer)."""
         tokens = words(analysis.norm.text[: self._max_chars])
-        best: tuple[float, int, int] | None = None
-        for i, tok in enumerate(tokens):
-            score = float(row[self._offset + word_index(tok.group(0), self._size)])
-            start, end = tok.start(), tok.end()
-            if i + 1 < len(tokens):
-                pair = float(row[self._offset + pair_index(tok.group(0), tokens[i + 1].group(0), self._size)])
-                if pair > 0:
-                    score += pair
-                    end = tokens[i + 1].end()
-            if score > 0 and (best is None or score > best[0]):
-                best = (score, start, end)
-        return None if best is None else (best[1], best[2])
+        found = [tok.group(0) for tok in tokens]
+        size, offset = self._size, self._offset
+        pairs = zip(found, found[1:], strict=False)
+        return (np.array([tok.start() for tok in tokens], dtype=np.int64),
+                np.array([tok.end() for tok in tokens], dtype=np.int64),
+                np.array([offset + word_index(w, size) for w in found], dtype=np.int64),
+                np.array([offset + pair_index(a, b, size) for a, b in pairs], dtype=np.int64))
