@@ -126,3 +126,48 @@ def test_benign_posts_weigh_more_than_class_balance_gives_them(monkeypatch: pyte
     weighted = benign_probability()
     monkeypatch.setattr(training, "LABEL_WEIGHTS", {})  # balanced
     assert weighted > benign_probability()
+
+
+def test_log_count_ratio_scale_favours_columns_that_separate_the_classes() -> None:
+    """A column seen only with the positive rows outweighs one seen everywhere; the scale reads presence, not the
+    feature's value, and the same column counts the same whichever side is called positive."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    positive = np.array([True] * 6 + [False] * 6)
+    only_positive = positive.astype(float)
+    everywhere = np.ones(12)
+    X = sp.csr_matrix(np.column_stack([only_positive, everywhere, np.zeros(12), everywhere]))
+    scale = training.nb_scale(X, positive)
+    assert scale[0] > 2 * scale[1]
+    assert np.allclose(training.nb_scale(X * 3.0, positive), scale)
+    assert np.allclose(training.nb_scale(X, ~positive), scale)
+
+
+def test_the_scale_is_folded_into_the_saved_weights() -> None:
+    """The regression is fitted on scaled features; the saved layer must give the same decisions on the raw features
+    that the model will be run on."""
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.linear_model import LogisticRegression
+
+    rows = read_jsonl(DATA / "corpus" / "fr.jsonl")[:150]
+    analyses = TextAnalyser(load_resources(DATA)).analyse_many([r["text"] for r in rows], [None] * len(rows),
+                                                                ["fr"] * len(rows))[0]
+    labels, tactics = [r["label"] for r in rows], [r.get("tactics") or [] for r in rows]
+    config = FeatureConfig(char_bits=12, word_bits=12)
+    model = training.fit_text_model(analyses, labels, tactics, ["fr"] * len(rows), features=config, C=4.0)
+    X = Featuriser(config).transform([a.norm.text for a in analyses], [a.tags for a in analyses])
+    y = np.array([model.labels.classes.index(lab) for lab in labels])
+    scale = np.max([training.nb_scale(X, y == i) for i in range(3)], axis=0)
+    weights = training._label_weights(y)
+    fitted = LogisticRegression(C=4.0, max_iter=3000, class_weight=weights).fit(X @ sp.diags(scale), y)
+    assert np.allclose(model.labels.decision(X), fitted.decision_function(X @ sp.diags(scale)), atol=1e-3)
+    flagged = y != model.labels.classes.index("benign")
+    t = np.array([("contact" in ts) for ts, f in zip(tactics, flagged, strict=True) if f], dtype=int)
+    tactic_scale = training.nb_scale(X[flagged], t == 1)
+    scaled = X[flagged] @ sp.diags(tactic_scale)
+    tactic = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced").fit(scaled, t)
+    column = model.tactics.classes.index("contact")
+    assert np.allclose(model.tactics.decision(X[flagged])[:, column],
+                       tactic.decision_function(scaled), atol=1e-3)

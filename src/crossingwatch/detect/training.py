@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import minimize_scalar
 from sklearn.linear_model import LogisticRegression
 
@@ -21,6 +22,14 @@ from crossingwatch.detect.model import LinearLayer, TextModel
 # balanced 996, 7.1%; benign x1.5 983, 6.1%; benign x2 991, 5.5%; benign x1.5 and seeking x0.75 971, 5.8%, with
 # advert, seeking and tactic F1 unchanged or higher.
 LABEL_WEIGHTS = {"benign": 1.5, "seeking": 0.75}
+# Every feature is scaled by how unevenly it falls between one class and the rest (its |log-count ratio|, as in
+# Wang & Manning's NBSVM, with this add-`NB_ALPHA` smoothing) before the logistic regressions see it; the scale is
+# folded into the saved weights, so the model runs exactly as before. An n-gram that is as common in ferry adverts as
+# in smugglers' ("family", "price", "call") is damped; the regression can still lean on it, at a higher cost. 5-fold
+# cross-validation on the corpus (13,985 posts), label errors and benign flagged: unscaled 1,289, 6.2%; scaled with
+# smoothing 0.25: 1,261, 5.4%; 1: 1,190, 4.8%; 2: 1,164, 4.9%; 4: 1,206, 5.6%. Advert F1 0.902 -> 0.913, seeking
+# 0.872 -> 0.880, tactic micro-F1 0.819 -> 0.826 (smoothing 2).
+NB_ALPHA = 2.0
 
 
 def fit_text_model(
@@ -43,9 +52,11 @@ def fit_text_model(
     if missing:
         raise ValueError(f"training data has no examples labelled {missing}")
     weights = _label_weights(y)
-    temperature = _temperature(X, y, C, seed, weights)
-    label_layer = _softmax_layer(X, y, C, LABELS, weights)
-    label_layer.temperature = temperature
+    scale = np.max([nb_scale(X, y == i) for i in range(len(LABELS))], axis=0)  # each class against the rest
+    XS = X @ sp.diags(scale)
+    temperature = _temperature(XS, y, C, seed, weights)
+    fitted = _softmax_layer(XS, y, C, LABELS, weights)
+    label_layer = LinearLayer(LABELS, (fitted.coef * scale).astype(np.float32), fitted.intercept, temperature)
 
     flagged = np.array([lab != "benign" for lab in labels])
     Xf = X[flagged]
@@ -56,8 +67,9 @@ def fit_text_model(
             tactic_rows.append(np.zeros(X.shape[1], dtype=np.float32))
             tactic_bias.append(6.0 if t.max() else -6.0)
             continue
-        clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(Xf, t)
-        tactic_rows.append(clf.coef_[0].astype(np.float32))
+        tactic_scale = nb_scale(Xf, t == 1)
+        clf = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(Xf @ sp.diags(tactic_scale), t)
+        tactic_rows.append((clf.coef_[0] * tactic_scale).astype(np.float32))
         tactic_bias.append(float(clf.intercept_[0]))
     tactic_layer = LinearLayer(TACTICS, np.vstack(tactic_rows), np.array(tactic_bias, dtype=np.float32),
                                multilabel=True)
@@ -70,6 +82,16 @@ def fit_text_model(
         yl = np.array([codes.index(langs[i]) for i in known])
         lang_layer = _softmax_layer(XL, yl, 20.0, codes)
     return TextModel(label_layer, tactic_layer, lang_layer, features, info=dict(info or {}))
+
+
+def nb_scale(X: Any, positive: np.ndarray, alpha: float = NB_ALPHA) -> np.ndarray:
+    """Each column's |log-count ratio| between the `positive` rows and the others: the log of the ratio of its shares
+    of the two sides' feature occurrences (presence, not weight), each count smoothed by `alpha`."""
+    present = X.copy()
+    present.data[:] = 1.0
+    p = np.asarray(present[positive].sum(axis=0)).ravel() + alpha
+    q = np.asarray(present[~positive].sum(axis=0)).ravel() + alpha
+    return np.abs(np.log((p / p.sum()) / (q / q.sum())))
 
 
 def _label_weights(y: np.ndarray) -> dict[int, float]:
