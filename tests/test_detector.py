@@ -173,6 +173,9 @@ def test_explainer_picks_the_span_the_word_by_word_rule_picks(vocab: list[str], 
     explainer = WordExplainer(TextModel(layer, layer, None, features=config))
     text = " ".join(vocab)
     analysis = Analysis(Normaliser({}).normalise(text), "en", [], [], [])
+    other = Analysis(Normaliser({}).normalise("papers kids boat"), "en", [], [], [])
     for i, tactic in enumerate(TACTICS):
         expected = _explain_by_loop(analysis.norm.text, coef[i], 1 << config.char_bits, 1 << config.word_bits)
+        assert explainer.span(analysis, tactic) == expected
+        explainer.span(other, tactic)  # another post in between: its words must not be taken for this one's
         assert explainer.span(analysis, tactic) == expected

@@ -25,9 +25,10 @@ class WordExplainer:
         """The normalised span of the word (or word pair) that weighs most for `tactic`, if any weighs for it: a
         word's weight, plus the weight of the pair it starts when that is positive (and then the span takes in the
         next word); the first of equal weights."""
-        if self._last is None or self._last[0] is not analysis:
-            self._last = (analysis, *self._columns(analysis))
-        _, starts, ends, single, pairs = self._last
+        last = self._last  # read once: another thread (the API's) may replace it meanwhile
+        if last is None or last[0] is not analysis:
+            last = self._last = (analysis, *self._columns(analysis))
+        _, starts, ends, single, pairs = last
         if not len(starts):
             return None
         row = self._weights[TACTICS.index(tactic)]
