@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -97,48 +98,63 @@ def test_model_round_trips_and_refuses_other_formats(model_dir: Path, tmp_path: 
     assert b"pickle" not in (model_dir / "model.json").read_bytes()
 
 
+# The word hash written out one word at a time, in plain Python, from `word_ngram_block`'s docstring: an independent
+# reading of the numpy code (sum(c[i] * M**i), mixed with the length, then murmur3's finaliser; a pair mixes its two).
+_M, _SALT, _MASK = 1_000_003, 0x9E3779B9, 0xFFFFFFFF
+_WORD = re.compile(r"[^\W\U00010000-\U0010FFFF]+")  # `\w` in the BMP
+
+
+def _fmix_int(h: int) -> int:
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _MASK
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _MASK
+    return h ^ (h >> 16)
+
+
+def _word_hash(word: str) -> int:
+    h = 0
+    for c in reversed(word):
+        h = (h * _M + ord(c)) & _MASK
+    return _fmix_int((h * _M + len(word)) & _MASK)
+
+
+def word_index(word: str, size: int) -> int:
+    return _word_hash(word) & (size - 1)
+
+
+def pair_index(first: str, second: str, size: int) -> int:
+    return _fmix_int((_word_hash(first) * _M + _word_hash(second) + _SALT) & _MASK) & (size - 1)
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.text(max_size=40), min_size=1, max_size=6))
-def test_character_block_rows_do_not_depend_on_their_batch(texts: list[str]) -> None:
-    import numpy as np
-
-    from crossingwatch.detect.features import char_ngram_block
-
-    together = char_ngram_block(texts, (2, 4), 1 << 12).toarray()
-    for i, t in enumerate(texts):
-        alone = char_ngram_block([t], (2, 4), 1 << 12).toarray()[0]
-        assert np.allclose(together[i], alone)
-        # every n-gram occurrence weighs 1/sqrt(the post's n-gram count), so the row sums to sqrt(count)
-        count = sum(max(0, len(t) - n + 1) for n in (2, 3, 4))
-        assert abs(float(alone.sum()) - float(np.sqrt(count))) < 1e-3
-        assert (count == 0) == (len(t) < 2)
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.lists(st.text(max_size=40), min_size=1, max_size=6))
-def test_word_block_columns_are_the_explainers_word_and_pair_columns(texts: list[str]) -> None:
-    """The explainer maps weights back to words with `word_index`/`pair_index`: they must name the very columns the
-    batch featuriser fills, for any text and any batch."""
-    from crossingwatch.detect.features import pair_index, word_index, word_ngram_block, words
+def test_word_block_and_word_columns_hash_words_as_written(texts: list[str]) -> None:
+    """The batch featuriser's word block, and `word_columns` (the explainer's way back from weights to words), hold
+    for any text and any batch the columns of the hash read word by word, and `word_columns` places each word."""
+    from crossingwatch.detect.features import word_columns, word_ngram_block
 
     size = 1 << 12
     block = word_ngram_block(texts, size)
     for i, t in enumerate(texts):
-        ws = [m.group(0) for m in words(t.replace("\x00", " "))]
-        expected = [word_index(w, size) for w in ws]
-        expected += [pair_index(a, b, size) for a, b in zip(ws, ws[1:], strict=False)]
+        tokens = list(_WORD.finditer(t.replace("\x00", " ")))
+        ws = [m.group(0) for m in tokens]
+        singles = [word_index(w, size) for w in ws]
+        pairs = [pair_index(a, b, size) for a, b in zip(ws, ws[1:], strict=False)]
         row = block[i]
-        assert sorted(row.indices.tolist()) == sorted(expected)
-        if expected:
-            assert abs(float(row.data.sum()) - len(expected) ** 0.5) < 1e-3
+        assert sorted(row.indices.tolist()) == sorted(singles + pairs)
+        if ws:
+            assert abs(float(row.data.sum()) - len(singles + pairs) ** 0.5) < 1e-3
+        starts, ends, single_cols, pair_cols = word_columns(t, size)
+        assert [t[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)] == ws
+        assert single_cols.tolist() == singles
+        assert pair_cols.tolist() == pairs
 
 
 def _explain_by_loop(text: str, row, offset: int, size: int) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
     """The explainer's rule read word by word: a word's weight, plus its pair's when positive (the span then takes in
     the next word); the first of the best."""
-    from crossingwatch.detect.features import pair_index, word_index, words
-
-    tokens = words(text)
+    tokens = list(_WORD.finditer(text))
     best = None
     for i, tok in enumerate(tokens):
         score = float(row[offset + word_index(tok.group(0), size)])

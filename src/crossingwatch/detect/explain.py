@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from crossingwatch.core import TACTICS
-from crossingwatch.detect.features import pair_index, word_index, words
+from crossingwatch.detect.features import word_columns
 from crossingwatch.detect.fusion import Analysis
 from crossingwatch.detect.model import TextModel
 
@@ -44,11 +44,5 @@ class WordExplainer:
 
     def _columns(self, analysis: Analysis) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Each word's start and end, its column, and the column of the pair it starts (one fewer)."""
-        tokens = words(analysis.norm.text[: self._max_chars])
-        found = [tok.group(0) for tok in tokens]
-        size, offset = self._size, self._offset
-        pairs = zip(found, found[1:], strict=False)
-        return (np.array([tok.start() for tok in tokens], dtype=np.int64),
-                np.array([tok.end() for tok in tokens], dtype=np.int64),
-                np.array([offset + word_index(w, size) for w in found], dtype=np.int64),
-                np.array([offset + pair_index(a, b, size) for a, b in pairs], dtype=np.int64))
+        starts, ends, single, pairs = word_columns(analysis.norm.text[: self._max_chars], self._size)
+        return starts, ends, single + self._offset, pairs + self._offset

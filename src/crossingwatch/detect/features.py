@@ -5,14 +5,12 @@ from lexicon hits and indicators; they get a block of their own so the linear mo
 length. Hashing keeps the model a fixed-size array that needs no vocabulary file.
 
 All three blocks are hashed here with numpy (a polynomial hash in 32-bit arithmetic, then murmur3's finaliser), a
-batch at a time and without sorting: scikit-learn is needed to train a model, not to run one. `word_index` and
-`pair_index` give the same columns for one word or word pair (the explainer's way back from weights to words).
+batch at a time and without sorting: scikit-learn is needed to train a model, not to run one. `word_columns` gives
+one text's word and pair columns with their places in the text (the explainer's way back from weights to words).
 """
 
 from __future__ import annotations
 
-import functools
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,9 +121,7 @@ def char_ngram_block(texts: Sequence[str], ngrams: tuple[int, int], n_features: 
 _WORD_MULTIPLIER = 1_000_003
 _INVERSE = pow(_WORD_MULTIPLIER, -1, 1 << 32)
 _PAIR_SALT = 0x9E3779B9
-_MASK32 = 0xFFFFFFFF
 _IS_WORD = np.array([chr(c).isalnum() or c == 0x5F for c in range(0x10000)], dtype=bool)  # `\w` in the BMP
-_WORD = re.compile(r"[^\W\U00010000-\U0010FFFF]+")  # the same words, one text at a time: `\w` in the BMP
 
 
 def _fmix(h: np.ndarray) -> np.ndarray:
@@ -139,7 +135,7 @@ def _fmix(h: np.ndarray) -> np.ndarray:
 
 def _powers(base: int, n: int) -> np.ndarray:
     out = np.full(n, base, dtype=np.uint32)
-    out[0] = 1
+    out[:1] = 1  # nothing when n is 0 (an empty text)
     return np.cumprod(out, dtype=np.uint32)
 
 
@@ -156,17 +152,8 @@ def word_ngram_block(texts: Sequence[str], n_features: int) -> sp.csr_matrix:
         return sp.csr_matrix((0, n_features), dtype=np.float32)
     joined = "\x00".join(t.replace("\x00", " ") for t in texts) + "\x00"
     cp = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    size = len(cp)
-    is_word = np.zeros(size + 2, dtype=np.int8)
-    bmp = cp < 0x10000
-    is_word[1:-1][bmp] = _IS_WORD[cp[bmp]]
-    edges = np.diff(is_word)
-    starts = np.flatnonzero(edges == 1)
-    ends = np.flatnonzero(edges == -1)
+    starts, _, h = _word_hashes(cp)
     token_doc = np.cumsum(cp == 0)[starts]  # NUL ends each text; a word starts after as many NULs as its text's number
-    prefix = np.concatenate(([0], np.cumsum(cp * _powers(_WORD_MULTIPLIER, size), dtype=np.uint32))).astype(np.uint32)
-    h = (prefix[ends] - prefix[starts]) * _powers(_INVERSE, size)[starts]
-    h = _fmix(h * np.uint32(_WORD_MULTIPLIER) + (ends - starts).astype(np.uint32))
     n = len(h)
     cols = np.empty(2 * n, dtype=np.uint32)
     keep = np.zeros(2 * n, dtype=bool)
@@ -174,7 +161,7 @@ def word_ngram_block(texts: Sequence[str], n_features: int) -> sp.csr_matrix:
     cols[0::2] = h
     keep[0::2] = True
     if n > 1:
-        cols[1:-1:2] = _fmix(h[:-1] * np.uint32(_WORD_MULTIPLIER) + h[1:] + np.uint32(_PAIR_SALT))
+        cols[1:-1:2] = _pair_hashes(h)
         keep[1:-1:2] = token_doc[:-1] == token_doc[1:]
     cols = (cols[keep] & np.uint32(n_features - 1)).astype(np.int32)
     rows = rows[keep]
@@ -185,35 +172,31 @@ def word_ngram_block(texts: Sequence[str], n_features: int) -> sp.csr_matrix:
     return sp.csr_matrix((data, cols, indptr), shape=(n_docs, n_features))
 
 
-def words(text: str) -> list[re.Match[str]]:
-    """The words of one text, as `word_ngram_block` splits them."""
-    return list(_WORD.finditer(text))
+def word_columns(text: str, n_features: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One text's words as `word_ngram_block` sees them: each word's start and end, its column, and the column of the
+    pair it starts (one fewer). The explainer's way back from weights to words: the same hashing code, so the same
+    columns by construction."""
+    cp = np.frombuffer(text.replace("\x00", " ").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    starts, ends, h = _word_hashes(cp)
+    mask = np.uint32(n_features - 1)
+    pairs = _pair_hashes(h) & mask if len(h) > 1 else np.zeros(0, dtype=np.uint32)
+    return starts, ends, (h & mask).astype(np.int64), pairs.astype(np.int64)
 
 
-def _word_hash(word: str) -> int:
-    h = 0
-    for c in reversed(word):
-        h = (h * _WORD_MULTIPLIER + ord(c)) & _MASK32
-    return (h * _WORD_MULTIPLIER + len(word)) & _MASK32
+def _word_hashes(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The start, end and 32-bit hash of every word in a run of code points."""
+    size = len(cp)
+    is_word = np.zeros(size + 2, dtype=np.int8)
+    bmp = cp < 0x10000
+    is_word[1:-1][bmp] = _IS_WORD[cp[bmp]]
+    edges = np.diff(is_word)
+    starts = np.flatnonzero(edges == 1)
+    ends = np.flatnonzero(edges == -1)
+    prefix = np.concatenate(([0], np.cumsum(cp * _powers(_WORD_MULTIPLIER, size), dtype=np.uint32))).astype(np.uint32)
+    h = (prefix[ends] - prefix[starts]) * _powers(_INVERSE, size)[starts]
+    return starts, ends, _fmix(h * np.uint32(_WORD_MULTIPLIER) + (ends - starts).astype(np.uint32))
 
 
-def _fmix_int(h: int) -> int:
-    """`_fmix` for one value, in plain Python (a one-element numpy call costs more than the arithmetic)."""
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _MASK32
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _MASK32
-    return h ^ (h >> 16)
-
-
-@functools.lru_cache(maxsize=1 << 16)  # the explainer asks about the same words again and again
-def word_index(word: str, n_features: int) -> int:
-    """The word block's column for one word."""
-    return _fmix_int(_word_hash(word)) & (n_features - 1)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def pair_index(first: str, second: str, n_features: int) -> int:
-    """The word block's column for the bigram `first second`."""
-    a, b = _fmix_int(_word_hash(first)), _fmix_int(_word_hash(second))
-    return _fmix_int((a * _WORD_MULTIPLIER + b + _PAIR_SALT) & _MASK32) & (n_features - 1)
+def _pair_hashes(h: np.ndarray) -> np.ndarray:
+    """The hash of each pair of neighbouring words (one fewer than the words)."""
+    return _fmix(h[:-1] * np.uint32(_WORD_MULTIPLIER) + h[1:] + np.uint32(_PAIR_SALT))
