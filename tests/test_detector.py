@@ -58,9 +58,10 @@ def test_tactic_probabilities_stay_finite_however_far_the_decision_goes() -> Non
 
 
 def test_nothing_there_is_benign_with_a_low_score(detector) -> None:  # type: ignore[no-untyped-def]
-    for text in ["", "   ", "😀😀", "hello, how are you?"]:
+    for text in ["", "   ", "😀😀", "hello, how are you?", "ok", "good night 🌙", "سلام عليكم", "merci beaucoup"]:
         [a] = detector.assess([Post(id="x", text=text)])
-        assert a.label == "benign" and a.scores["benign"] > 0.5 and not a.tactics
+        assert detector.analyser.analyse(text).tags == []  # no term, no indicator: the premise of the test
+        assert a.label == "benign" and a.scores["benign"] == 1.0 and not a.tactics and not a.evidence
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -74,12 +75,16 @@ def test_a_few_words_without_evidence_are_never_flagged(detector, words: list[st
         assert a.label == "benign" and a.tactics == ()
 
 
-def test_short_replies_keep_the_models_scores_but_need_evidence_to_be_flagged(detector) -> None:  # type: ignore[no-untyped-def]
+def test_short_replies_need_evidence_to_be_flagged(detector) -> None:  # type: ignore[no-untyped-def]
+    """A few words with a weak lexicon term are not flagged but keep the model's scores (an analyst or a platform
+    ranking by score still sees them); only a post with no term and no indicator at all gets the nothing-there ones."""
     [thanks, friday, boat] = detector.assess([Post(id="1", text="thanks bro"), Post(id="2", text="see you friday"),
                                               Post(id="3", text="🚤🇬🇧 friday, 2 places, whatsapp +44 7700 900123")])
-    assert thanks.label == "benign" and abs(sum(thanks.scores.values()) - 1) < 1e-6
-    assert thanks.scores["benign"] < 0.99  # the model's own scores, not a made-up certainty
+    assert thanks.label == "benign" and thanks.scores["benign"] == 1.0
+    analysis = detector.analyser.analyse("see you friday")
+    assert analysis.hits and all(h.term.weight < WEAK_TERM for h in analysis.hits) and not analysis.found
     assert friday.label == "benign"  # "friday" is a weak departure term: not enough in three words
+    assert 0.0 < friday.scores["benign"] < 1.0 and abs(sum(friday.scores.values()) - 1) < 1e-6
     assert boat.label == "advert" and "contact" in boat.tactics
 
 

@@ -23,7 +23,8 @@ from crossingwatch.detect.normalise import Normalised, Normaliser
 _READABLE = regex.compile(r"[\p{L}\p{N}]")
 NOTHING_THERE = np.array([0.0, 0.0, 1.0])  # advert, seeking, benign
 # A post of at most this many words with no indicator and no lexicon term weighing `WEAK_TERM` or more is not
-# flagged, whatever the model's scores (which are kept): too little to stand on. On the short-post probe
+# flagged, whatever the model's scores (kept when a weak term is there; with no term at all the post gets the
+# nothing-there scores): too little to stand on. On the short-post probe
 # (`crossingwatch eval --data data/probes/short_posts`, model of the 13,985-post corpus) it takes the benign posts
 # flagged from 117 to 81 of 450 (89 when any lexicon term lifted a post out of the rule) and misses no more of its 90
 # short adverts and seekers (3, before and after); 5-fold cross-validation on the corpus is unchanged: the four corpus
@@ -159,10 +160,13 @@ class TextDetector:
         name = f"{self.name}:{self.version}"
         out = []
         for post, analysis, lp, tp in zip(posts, analyses, label_probs, tactic_probs, strict=True):
-            if not analysis.tags and not _READABLE.search(analysis.norm.text):
-                lp, tp = NOTHING_THERE, np.zeros(len(TACTICS))  # no word, number or known emoji: nothing to flag
+            little = _too_little(analysis)
+            if not analysis.tags and (little or not _READABLE.search(analysis.norm.text)):
+                # No lexicon term, no indicator, and no word, number or known emoji, or only a few words: nothing to
+                # flag, and the model's scores would be its bias and a few n-grams ("ok" scored advert 0.30).
+                lp, tp = NOTHING_THERE, np.zeros(len(TACTICS))
             thresholds = self.model.thresholds
-            if _too_little(analysis):
+            if little:
                 thresholds = _NEVER  # "thanks bro", "ok", "see you friday": a few words, nothing strong
             tactics = dict(zip(TACTICS, map(float, tp), strict=True))
             out.append(fuse(post.id, analysis, dict(zip(LABELS, map(float, lp), strict=True)), tactics,
