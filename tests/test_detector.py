@@ -103,6 +103,23 @@ def test_model_round_trips_and_refuses_other_formats(model_dir: Path, tmp_path: 
     assert b"pickle" not in (model_dir / "model.json").read_bytes()
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=6))
+def test_character_block_rows_do_not_depend_on_their_batch(texts: list[str]) -> None:
+    import numpy as np
+
+    from crossingwatch.detect.features import char_ngram_block
+
+    together = char_ngram_block(texts, (2, 4), 1 << 12).toarray()
+    for i, t in enumerate(texts):
+        alone = char_ngram_block([t], (2, 4), 1 << 12).toarray()[0]
+        assert np.allclose(together[i], alone)
+        # every n-gram occurrence weighs 1/sqrt(the post's n-gram count), so the row sums to sqrt(count)
+        count = sum(max(0, len(t) - n + 1) for n in (2, 3, 4))
+        assert abs(float(alone.sum()) - float(np.sqrt(count))) < 1e-3
+        assert (count == 0) == (len(t) < 2)
+
+
 # The word hash written out one word at a time, in plain Python, from `word_ngram_block`'s docstring: an independent
 # reading of the numpy code (sum(c[i] * M**i), mixed with the length, then murmur3's finaliser; a pair mixes its two).
 _M, _SALT, _MASK = 1_000_003, 0x9E3779B9, 0xFFFFFFFF
