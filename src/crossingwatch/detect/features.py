@@ -179,8 +179,7 @@ def word_columns(text: str, n_features: int) -> tuple[np.ndarray, np.ndarray, np
     cp = np.frombuffer(text.replace("\x00", " ").encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     starts, ends, h = _word_hashes(cp)
     mask = np.uint32(n_features - 1)
-    pairs = _pair_hashes(h) & mask if len(h) > 1 else np.zeros(0, dtype=np.uint32)
-    return starts, ends, (h & mask).astype(np.int64), pairs.astype(np.int64)
+    return starts, ends, (h & mask).astype(np.int64), (_pair_hashes(h) & mask).astype(np.int64)
 
 
 def _word_hashes(cp: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

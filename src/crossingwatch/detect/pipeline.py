@@ -162,8 +162,8 @@ class TextDetector:
         for post, analysis, lp, tp in zip(posts, analyses, label_probs, tactic_probs, strict=True):
             little = _too_little(analysis)
             if not analysis.tags and (little or not _READABLE.search(analysis.norm.text)):
-                # No lexicon term, no indicator, and no word, number or known emoji, or only a few words: nothing to
-                # flag, and the model's scores would be its bias and a few n-grams ("ok" scored advert 0.30).
+                # No lexicon term and no indicator, and nothing readable or only a few words: nothing to flag, and
+                # the model's scores would be its bias and a few n-grams ("ok" scored advert 0.30).
                 lp, tp = NOTHING_THERE, np.zeros(len(TACTICS))
             thresholds = self.model.thresholds
             if little:
