@@ -45,6 +45,13 @@ def test_split_letters_and_numbers_are_joined_with_exact_offsets() -> None:
     assert found == {"whatsapp": "w h a t s a p p", "077009": "0 7 7 . 0 0 9"}
 
 
+def test_dotted_letters_keep_their_word_breaks() -> None:
+    found = spans("b.o.a.t t.o u.k w-h-a-t-s-a-p-p")
+    assert found == {"boat": "b.o.a.t", "to": "t.o", "uk": "u.k", "whatsapp": "w-h-a-t-s-a-p-p"}
+    assert N.fold("w . h . a . t . s . a . p . p") == "whatsapp"  # spaces around the dots are not breaks
+    assert N.fold("0 7 7 . 0 0 9 1") == "0770091"  # a number stays one number
+
+
 def test_leetspeak_only_becomes_known_words() -> None:
     assert N.fold("wh@tsapp b0at 2k 4x4") == "whatsapp boat 2k 4x4"
 

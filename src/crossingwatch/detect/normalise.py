@@ -8,8 +8,9 @@ Steps: per character NFKC + case folding, removal of zero-width/bidi controls, v
 combining marks (Arabic harakat, Latin accents), Arabic/Persian letter variants unified, native digits to
 ASCII, emojis (and flag pairs) to words; then Ge'ez numerals to their value ("፫፻፶" 350); then, per word,
 look-alike Cyrillic/Greek letters in Latin words and leetspeak (only when the result is a known word); then
-letters or digits split by spaces/dots/dashes are joined ("w h a t s a p p", "0 7 7 . 0 0") and runs of white
-space collapsed.
+letters or digits split by spaces/dots/dashes are joined ("w h a t s a p p", "0 7 7 . 0 0"; "b.o.a.t t.o u.k" is
+"boat to uk": where dots or dashes join the letters, a bare space between two of them still parts words) and runs
+of white space collapsed.
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ _SPLIT_HINT = re.compile(r"(?<!\w)\w(?: ?[.\-_*·/] ?| )\w(?: ?[.\-_*·/] ?| )\w
 _SEP = r"(?: ?[.\-_*·/] ?| )"
 _SPLIT_RUN = regex.compile(rf"(?<!\w)(?:\p{{L}}(?:{_SEP}\p{{L}}(?!\w)){{2,}}|(?:\+ ?)?\d(?:{_SEP}\d(?!\w)){{2,}})")
 _SEPARATORS = regex.compile(r"[ .\-_*·/]")
+_MARKS = regex.compile(r"[.\-_*·/]")
+_WORD_BREAK = regex.compile(r"(?<=\w) (?=\w)")
 # Ge'ez numerals (Amharic, Tigrinya): ፩–፱ 1–9, ፲–፺ 10–90, ፻ hundred, ፼ ten thousand; not positional ("፲፪፻፴፬" 1234).
 _GEEZ = {chr(0x1369 + i): i + 1 for i in range(9)} | {chr(0x1372 + i): 10 * (i + 1) for i in range(9)} | {
     "\u137b": 100, "\u137c": 10_000}
@@ -257,7 +260,12 @@ def _geez_value(numerals: str) -> int:
 
 
 def _join_run(m: regex.Match[str]) -> str:
-    return _SEPARATORS.sub("", m.group(0))
+    run = m.group(0)
+    if run[0].isalpha() and _MARKS.search(run):
+        # Letters joined by dots or dashes mark their words with them, so a bare space between two letters is a word
+        # break: "b.o.a.t t.o u.k" is "boat to uk", not "boattouk". Digits are one number whatever the separators.
+        return " ".join(_SEPARATORS.sub("", word) for word in _WORD_BREAK.split(run))
+    return _SEPARATORS.sub("", run)
 
 
 def _rewrite(
