@@ -43,6 +43,21 @@ def test_score_counts_labels_tactics_languages_and_hard_negatives() -> None:
     assert m["language_id_accuracy"] == 0.4  # posts 1 and 5 right; 2 is French, 3 and 4 undetermined
 
 
+def test_score_splits_false_positives_and_misses_by_length() -> None:
+    def post(pid: str, words: int, label: str) -> Example:
+        return Example(Post(id=pid, text=" ".join(["w"] * words)), label, (), "en", None)
+
+    gold = [post("s1", 3, "benign"), post("s2", 8, "benign"), post("s3", 5, "advert"), post("m1", 20, "benign"),
+            post("l1", 61, "advert"), post("l2", 90, "seeking"), post("l3", 70, "benign")]
+    pred = [a("s1", "advert", advert=0.9), a("s2", "benign"), a("s3", "advert", advert=0.9), a("m1", "benign"),
+            a("l1", "benign"), a("l2", "seeking", seeking=0.9), a("l3", "benign")]
+    lengths = score(gold, pred)["lengths"]
+    assert list(lengths) == ["1-8", "9-15", "16-30", "31-60", "61+"]
+    assert lengths["1-8"] == {"n": 3, "benign": 2, "benign_flagged": 0.5, "adverts_and_seeking": 1, "missed": 0.0}
+    assert lengths["16-30"]["benign_flagged"] == 0.0 and lengths["9-15"]["n"] == 0
+    assert lengths["61+"] == {"n": 3, "benign": 1, "benign_flagged": 0.0, "adverts_and_seeking": 2, "missed": 0.5}
+
+
 def test_thresholds_keep_benign_false_positives_within_the_limit() -> None:
     gold = [ex(str(i), "benign") for i in range(100)] + [ex("a", "advert")]
     pred = [a(str(i), "benign", advert=i / 111) for i in range(100)] + [a("a", "advert", advert=0.99)]

@@ -115,6 +115,13 @@ def eval_(
         t.add_row(code, str(m["n"]), f"{m['advert']['precision']:.2f}", f"{m['advert']['recall']:.2f}",
                   f"{m['seeking']['precision']:.2f}", f"{m['seeking']['recall']:.2f}")
     out.print(t)
+    t = Table(title="By length (words)")
+    for c in ("words", "n", "benign", "benign flagged", "adverts+seeking", "missed"):
+        t.add_column(c)
+    for band, m in metrics["lengths"].items():
+        t.add_row(band, str(m["n"]), str(m["benign"]), f"{m['benign_flagged']:.3f}", str(m["adverts_and_seeking"]),
+                  f"{m['missed']:.3f}")
+    out.print(t)
     out.print(f"false-positive rate: benign {metrics['benign_false_positive_rate']:.3f}, hard negatives "
               f"{metrics['hard_negative_false_positive_rate']:.3f} (n={metrics['hard_negatives']}); "
               f"language identified correctly: {metrics['language_id_accuracy']:.3f}")

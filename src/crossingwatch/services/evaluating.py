@@ -12,6 +12,9 @@ from crossingwatch.core.detectors import Detector
 from crossingwatch.services.training import Example
 
 PLAIN_BENIGN = {None, "", "other_benign", "plain", "benign"}
+# Word-count bands for the by-length figures: a detector can lean on length (short posts flagged, long adverts
+# missed) in ways the overall figures hide.
+LENGTH_BANDS = ((1, 8), (9, 15), (16, 30), (31, 60), (61, None))
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
@@ -32,6 +35,7 @@ def score(examples: Sequence[Example], assessments: Sequence[Assessment]) -> dic
     confusion = {g: dict.fromkeys(LABELS, 0) for g in LABELS}
     tactic_counts = {t: Counter() for t in TACTICS}
     by_lang: dict[str, Counter[str]] = defaultdict(Counter)
+    by_length: dict[str, Counter[str]] = {_band_name(b): Counter() for b in LENGTH_BANDS}
     benign_total = benign_fp = hard_total = hard_fp = 0
     errors = []
     for ex, a in zip(examples, assessments, strict=True):
@@ -48,6 +52,14 @@ def score(examples: Sequence[Example], assessments: Sequence[Assessment]) -> dic
             lang[f"{lab}_tp"] += ex.label == lab and a.label == lab
             lang[f"{lab}_fp"] += ex.label != lab and a.label == lab
             lang[f"{lab}_fn"] += ex.label == lab and a.label != lab
+        band = by_length[_band(len(ex.post.text.split()))]
+        band["n"] += 1
+        if ex.label == "benign":
+            band["benign"] += 1
+            band["benign_flagged"] += a.label != "benign"
+        else:
+            band["flaggable"] += 1
+            band["flaggable_missed"] += a.label == "benign"
         if ex.label == "benign":
             benign_total += 1
             benign_fp += a.label != "benign"
@@ -79,9 +91,26 @@ def score(examples: Sequence[Example], assessments: Sequence[Assessment]) -> dic
         "tactics": tactics,
         "tactics_micro": micro,
         "languages": languages,
+        "lengths": {name: {"n": c["n"], "benign": c["benign"],
+                           "benign_flagged": round(c["benign_flagged"] / c["benign"], 4) if c["benign"] else 0.0,
+                           "adverts_and_seeking": c["flaggable"],
+                           "missed": round(c["flaggable_missed"] / c["flaggable"], 4) if c["flaggable"] else 0.0}
+                    for name, c in by_length.items()},
         "benign_false_positive_rate": round(benign_fp / benign_total, 4) if benign_total else 0.0,
         "hard_negative_false_positive_rate": round(hard_fp / hard_total, 4) if hard_total else 0.0,
         "hard_negatives": hard_total,
         "confusion": confusion,
         "errors": errors,
     }
+
+
+def _band(words: int) -> str:
+    """The name of the `LENGTH_BANDS` band a post of `words` words falls in (an empty post in the first)."""
+    for band in LENGTH_BANDS:
+        if band[1] is None or words <= band[1]:
+            return _band_name(band)
+    raise AssertionError("the last band is open")
+
+
+def _band_name(band: tuple[int, int | None]) -> str:
+    return f"{band[0]}+" if band[1] is None else f"{band[0]}-{band[1]}"
