@@ -54,13 +54,12 @@ def score(examples: Sequence[Example], assessments: Sequence[Assessment]) -> dic
             lang[f"{lab}_fn"] += ex.label == lab and a.label != lab
         band = by_length[_band(len(ex.post.text.split()))]
         band["n"] += 1
-        if ex.label == "benign":
-            band["benign"] += 1
-            band["benign_flagged"] += a.label != "benign"
-        else:
+        if ex.label != "benign":
             band["flaggable"] += 1
             band["flaggable_missed"] += a.label == "benign"
-        if ex.label == "benign":
+        else:
+            band["benign"] += 1
+            band["benign_flagged"] += a.label != "benign"
             benign_total += 1
             benign_fp += a.label != "benign"
             if ex.kind not in PLAIN_BENIGN:
