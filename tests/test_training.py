@@ -186,3 +186,51 @@ def test_the_scale_is_folded_into_the_saved_weights() -> None:
     column = model.tactics.classes.index("contact")
     assert np.allclose(model.tactics.decision(X[flagged])[:, column],
                        tactic.decision_function(scaled), atol=1e-3)
+
+
+def test_the_scoped_labels_weigh_the_topic_and_survive_a_save(tmp_path: Path) -> None:
+    """Trained with kinds, the model has a topic layer (about irregular migration or not) that tells everyday benign
+    posts from the rest, and label scores that blend the flat layer with the topic times the labels trained on posts
+    on that topic. Saved and loaded, the model gives the same scores; trained without kinds, it has only the flat
+    layer, and a model saved before the scoped layers still loads."""
+    import numpy as np
+
+    from crossingwatch.detect.model import load_model
+
+    rows = read_jsonl(DATA / "corpus" / "en.jsonl")
+    analyses = TextAnalyser(load_resources(DATA)).analyse_many([r["text"] for r in rows], [None] * len(rows),
+                                                                ["en"] * len(rows))[0]
+    labels, tactics = [r["label"] for r in rows], [r.get("tactics") or [] for r in rows]
+    config = FeatureConfig(char_bits=14, word_bits=14)
+    model = training.fit_text_model(analyses, labels, tactics, ["en"] * len(rows), features=config,
+                                    kinds=[r.get("kind") for r in rows])
+    assert model.topic is not None and model.scoped is not None and model.mix == training.LABEL_MIX
+    X = Featuriser(config).transform([a.norm.text for a in analyses], [a.tags for a in analyses])
+    off = [i for i, r in enumerate(rows) if r["label"] == "benign" and r.get("kind") not in training.ON_TOPIC_KINDS]
+    on = [i for i in range(len(rows)) if i not in set(off)]
+    topic = model.topic.proba(X)[:, 0]
+    assert topic[off].mean() < 0.3 and topic[on].mean() > 0.7
+
+    mixed, flat, scoped = model.label_proba(X), model.labels.proba(X), model.scoped.proba(X)
+    assert np.allclose(mixed.sum(axis=1), 1.0)
+    advert = model.labels.classes.index("advert")
+    assert np.allclose(mixed[:, advert], model.mix * flat[:, advert] + (1 - model.mix) * topic * scoped[:, advert],
+                       atol=1e-6)
+    assert not np.allclose(mixed, flat, atol=1e-3)
+
+    model.save(tmp_path / "m")
+    loaded = load_model(tmp_path / "m")
+    assert loaded.mix == model.mix and np.allclose(loaded.label_proba(X), mixed, atol=1e-5)
+
+    plain = training.fit_text_model(analyses, labels, tactics, ["en"] * len(rows), features=config)
+    assert plain.topic is None and np.array_equal(plain.label_proba(X), plain.labels.proba(X))
+    # benign posts without a kind (reviewers' decisions) say nothing about the topic: no scoped pair from them
+    unknown = [None if r["label"] == "benign" else r.get("kind") for r in rows]
+    assert training.fit_text_model(analyses, labels, tactics, ["en"] * len(rows), features=config,
+                                   kinds=unknown).topic is None
+    plain.save(tmp_path / "plain")
+    meta = json.loads((tmp_path / "plain" / "model.json").read_text("utf-8"))
+    assert meta["label_mix"] == 1.0
+    meta["format_version"] = 2  # a model saved before the scoped layers loads as it was
+    (tmp_path / "plain" / "model.json").write_text(json.dumps(meta), "utf-8")
+    assert load_model(tmp_path / "plain").topic is None

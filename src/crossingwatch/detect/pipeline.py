@@ -176,7 +176,7 @@ class TextDetector:
     def predict(self, analyses: Sequence[Analysis],
                 chars: sp.csr_matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
         X = self.featuriser.transform([a.norm.text for a in analyses], [a.tags for a in analyses], chars)
-        return self.model.labels.proba(X), self.model.tactics.proba(X)
+        return self.model.predict(X)
 
 
 def _too_little(analysis: Analysis) -> bool:

@@ -119,7 +119,7 @@ def train_model(examples: Sequence[Example], resources: Resources, out: Path, *,
         **(extra_info or {}),
     }
     model = fit_text_model(analyses, [e.label for e in data], [e.tactics for e in data], [e.lang for e in data],
-                           seed=seed, info=info)
+                           kinds=[e.kind for e in data], seed=seed, info=info)
     model.thresholds = thresholds
     model.save(out)
     return model
@@ -149,7 +149,7 @@ def cross_validate(examples: Sequence[Example], resources: Resources, *, folds: 
         data = train + augmented_copies(train, seed, augment_share)
         analyses = analyser.analyse_many([e.post.text for e in data], [None] * len(data), [e.lang for e in data])[0]
         model = fit_text_model(analyses, [e.label for e in data], [e.tactics for e in data],
-                               [e.lang for e in data], seed=seed, **fit_options)
+                               [e.lang for e in data], kinds=[e.kind for e in data], seed=seed, **fit_options)
         detector = TextDetector(resources, model)
         predicted += detector.assess([e.post for e in test])
         gold += test
