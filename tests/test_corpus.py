@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from crossingwatch.core import LABELS, TACTICS
+from crossingwatch.detect.training import ON_TOPIC_KINDS
 from crossingwatch.services.evaluating import PLAIN_BENIGN
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "corpus"
@@ -31,6 +32,8 @@ def _rows() -> list[tuple[str, int, dict]]:
 
 
 ROWS = _rows()
+# Benign kinds off the topic of irregular migration; with `ON_TOPIC_KINDS`, every kind a benign post may have here.
+OFF_TOPIC_KINDS = {"other_benign", "legit_travel", "job_ad", "legit_boat_sale", "humour"}
 
 
 def _key(text: str) -> str:
@@ -92,3 +95,12 @@ def test_the_data_card_states_the_current_count() -> None:
 def test_no_development_post_is_in_the_corpus() -> None:
     dev = {_key(json.loads(line)["text"]) for line in DEV.read_text("utf-8").splitlines() if line.strip()}
     assert [r["id"] for _, _, r in ROWS if _key(r["text"]) in dev] == []
+
+
+def test_every_benign_post_has_a_kind_the_topic_layer_reads() -> None:
+    """The kind of a benign post decides which side of the topic layer it trains (`ON_TOPIC_KINDS`): a missing or
+    misspelt kind would move a news story off the topic without a word."""
+    assert not ON_TOPIC_KINDS & OFF_TOPIC_KINDS
+    bad = [f"{name}:{n} ({r.get('id')}): kind {r.get('kind')!r}" for name, n, r in ROWS
+           if r["label"] == "benign" and r.get("kind") not in ON_TOPIC_KINDS | OFF_TOPIC_KINDS]
+    assert not bad, "\n".join(bad[:20])
