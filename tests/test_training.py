@@ -221,6 +221,11 @@ def test_the_scoped_labels_weigh_the_topic_and_survive_a_save(tmp_path: Path) ->
     model.save(tmp_path / "m")
     loaded = load_model(tmp_path / "m")
     assert loaded.mix == model.mix and np.allclose(loaded.label_proba(X), mixed, atol=1e-5)
+    # the loaded layers' weights are views of the one stacked copy, and saved again they make the same file
+    assert all(np.shares_memory(layer.coef, loaded._stacked)
+               for layer in (loaded.labels, loaded.tactics, loaded.topic, loaded.scoped))
+    loaded.save(tmp_path / "again")
+    assert (tmp_path / "again" / "weights.npz").read_bytes() == (tmp_path / "m" / "weights.npz").read_bytes()
 
     plain = training.fit_text_model(analyses, labels, tactics, ["en"] * len(rows), features=config)
     assert plain.topic is None and np.array_equal(plain.label_proba(X), plain.labels.proba(X))

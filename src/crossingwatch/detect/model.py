@@ -84,12 +84,10 @@ class TextModel:
 
     def predict(self, X: sp.spmatrix) -> tuple[np.ndarray, np.ndarray]:
         """Label and tactic probabilities, from one product of the features with every layer's weights."""
-        layers = [self.labels, self.tactics]
-        scoped = self.topic is not None and self.scoped is not None and self.mix < 1.0
-        if scoped:
-            layers += [self.topic, self.scoped]
+        layers = self._layers()
+        scoped = len(layers) > 2
         if self._stacked is None or self._stacked.shape[1] != sum(len(layer.classes) for layer in layers):
-            self._stacked = np.ascontiguousarray(np.hstack([layer.coef.T for layer in layers]))
+            self.stack()
         z = np.asarray(X @ self._stacked)
         parts, start = [], 0
         for layer in layers:
@@ -103,22 +101,42 @@ class TextModel:
         on_topic[:, _BENIGN] = 1.0 - on_topic[:, _ADVERT] - on_topic[:, _SEEKING]
         return self.mix * flat + (1.0 - self.mix) * on_topic, tactics
 
+    def stack(self) -> None:
+        """Put the weights of every layer `predict` uses side by side in one contiguous (features × classes) array,
+        and make each layer's `coef` a view of it: one product per batch, and one copy of the weights in memory."""
+        layers = self._layers()
+        stacked = np.ascontiguousarray(np.hstack([layer.coef.T for layer in layers]), dtype=np.float32)
+        start = 0
+        for layer in layers:
+            end = start + len(layer.classes)
+            layer.coef, layer._weights = stacked[:, start:end].T, None
+            start = end
+        self._stacked = stacked
+
+    def _layers(self) -> list[LinearLayer]:
+        layers = [self.labels, self.tactics]
+        if self.topic is not None and self.scoped is not None and self.mix < 1.0:
+            layers += [self.topic, self.scoped]
+        return layers
+
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         arrays = {
-            "label_coef": self.labels.coef.astype(np.float32),
-            "label_intercept": self.labels.intercept.astype(np.float32),
-            "tactic_coef": self.tactics.coef.astype(np.float32),
-            "tactic_intercept": self.tactics.intercept.astype(np.float32),
+            "label_coef": self.labels.coef,
+            "label_intercept": self.labels.intercept,
+            "tactic_coef": self.tactics.coef,
+            "tactic_intercept": self.tactics.intercept,
         }
         if self.topic is not None and self.scoped is not None:
-            arrays["topic_coef"] = self.topic.coef.astype(np.float32)
-            arrays["topic_intercept"] = self.topic.intercept.astype(np.float32)
-            arrays["scoped_coef"] = self.scoped.coef.astype(np.float32)
-            arrays["scoped_intercept"] = self.scoped.intercept.astype(np.float32)
+            arrays["topic_coef"] = self.topic.coef
+            arrays["topic_intercept"] = self.topic.intercept
+            arrays["scoped_coef"] = self.scoped.coef
+            arrays["scoped_intercept"] = self.scoped.intercept
         if self.languages is not None:
-            arrays["lang_coef"] = self.languages.coef.astype(np.float32)
-            arrays["lang_intercept"] = self.languages.intercept.astype(np.float32)
+            arrays["lang_coef"] = self.languages.coef
+            arrays["lang_intercept"] = self.languages.intercept
+        # C order whatever the layers' (a stacked model's are views): the same weights give the same file and version
+        arrays = {name: np.ascontiguousarray(array, dtype=np.float32) for name, array in arrays.items()}
         np.savez(directory / "weights.npz", **arrays)
         digest = hashlib.sha256((directory / "weights.npz").read_bytes()).hexdigest()[:12]
         self.version = self.version or digest
@@ -181,7 +199,7 @@ def load_model(directory: Path) -> TextModel:
                                  f"expected {(rows, features.n_features)}")
         topic = LinearLayer(("on_topic",), arrays["topic_coef"], arrays["topic_intercept"], multilabel=True)
         scoped = LinearLayer(LABELS, arrays["scoped_coef"], arrays["scoped_intercept"])
-    return TextModel(
+    model = TextModel(
         labels=LinearLayer(LABELS, arrays["label_coef"], arrays["label_intercept"], float(meta["temperature"])),
         tactics=LinearLayer(TACTICS, arrays["tactic_coef"], arrays["tactic_intercept"], multilabel=True),
         languages=languages,
@@ -193,3 +211,5 @@ def load_model(directory: Path) -> TextModel:
         scoped=scoped,
         mix=float(meta.get("label_mix", 1.0)),
     )
+    model.stack()  # the arrays read from the file are let go: the layers' weights live in the stacked copy
+    return model
