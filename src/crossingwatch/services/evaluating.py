@@ -105,10 +105,7 @@ def score(examples: Sequence[Example], assessments: Sequence[Assessment]) -> dic
 
 def _band(words: int) -> str:
     """The name of the `LENGTH_BANDS` band a post of `words` words falls in (an empty post in the first)."""
-    for band in LENGTH_BANDS:
-        if band[1] is None or words <= band[1]:
-            return _band_name(band)
-    raise AssertionError("the last band is open")
+    return _band_name(next(band for band in LENGTH_BANDS if band[1] is None or words <= band[1]))
 
 
 def _band_name(band: tuple[int, int | None]) -> str:
